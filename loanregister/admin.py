@@ -1,0 +1,168 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Borrower,
+    ImportRun,
+    JobRun,
+    Loan,
+    Office,
+    Property,
+    RegisterEvent,
+    Servicer,
+    ServicerAssignment,
+    UserPreference,
+)
+from .privacy import contact_for, national_id_for
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records: they can be read and searched, never changed by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "branch_capacity", "branch_capacity_granted_on", "active"]
+    list_filter = ["kind", "branch_capacity", "active"]
+    search_fields = ["code", "name", "address"]
+
+
+@admin.register(Servicer)
+class ServicerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_own", "active"]
+    list_filter = ["is_own", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Borrower)
+class BorrowerAdmin(SimpleHistoryAdmin):
+    list_filter = ["do_not_contact", "preferred_language"]
+    search_fields = ["name", "=national_id", "email"]
+    date_hierarchy = "created_at"
+    history_list_display = ["do_not_contact"]
+
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("national id"))
+        def national_id(obj: Borrower) -> str:
+            return national_id_for(user, obj.national_id)
+
+        return ["name", national_id, "preferred_language", "do_not_contact"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("loanregister.view_national_id"):
+            fields = [f for f in fields if f != "national_id"] + ["masked_id"]
+        if not request.user.has_perm("loanregister.view_contact_details"):
+            fields = [f for f in fields if f not in ("email", "phone", "address")] + ["masked_contact"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["masked_id", "masked_contact"]
+        return readonly
+
+    @admin.display(description=_("national id"))
+    def masked_id(self, obj: Borrower) -> str:
+        return national_id_for(None, obj.national_id) if obj else ""
+
+    @admin.display(description=_("contact details"))
+    def masked_contact(self, obj: Borrower) -> str:
+        if not obj:
+            return ""
+        return f"{contact_for(None, obj.email, 'email')} {contact_for(None, obj.phone, 'phone')}"
+
+
+@admin.register(Property)
+class PropertyAdmin(admin.ModelAdmin):
+    list_display = ["property_id", "address", "category", "jurisdiction"]
+    list_filter = ["category", "jurisdiction"]
+    search_fields = ["property_id", "address"]
+
+
+class ServicerAssignmentInline(admin.TabularInline):
+    model = ServicerAssignment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["servicer", "since", "until", "reason", "recorded_at", "recorded_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Loan)
+class LoanAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "loan_number",
+        "borrower",
+        "loan_type",
+        "currency",
+        "outstanding_balance",
+        "maturity_date",
+        "office",
+        "officer",
+        "servicer",
+        "status",
+    ]
+    list_filter = ["status", "loan_type", "currency", "amortization", "recourse", "office", "servicer"]
+    search_fields = ["=loan_number", "borrower__name"]
+    date_hierarchy = "maturity_date"
+    list_select_related = ["borrower", "office", "officer", "servicer"]
+    raw_id_fields = ["borrower", "property", "officer", "co_borrowers"]
+    autocomplete_fields: list[str] = []
+    inlines = [ServicerAssignmentInline]
+    show_full_result_count = False  # no exact COUNT(*) over a million loans on every page
+    history_list_display = ["status", "outstanding_balance"]
+
+
+@admin.register(ServicerAssignment)
+class ServicerAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "servicer", "since", "until", "reason", "recorded_by"]
+    list_filter = ["servicer"]
+    search_fields = ["=loan__loan_number"]
+    date_hierarchy = "since"
+    raw_id_fields = ["loan"]
+
+
+@admin.register(RegisterEvent)
+class RegisterEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_date", "kind", "loan"]
+    list_filter = ["kind"]
+    search_fields = ["=loan__loan_number"]
+    date_hierarchy = "event_date"
+    list_select_related = ["loan"]
+    show_full_result_count = False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ["job", "business_date", "state", "started_at", "finished_at"]
+    list_filter = ["job", "state"]
+    search_fields = ["job", "error"]
+    date_hierarchy = "business_date"
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "file_name", "started_at", "user", "ok", "rows", "created", "updated", "unchanged"]
+    list_filter = ["kind", "ok"]
+    search_fields = ["file_name", "errors"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,62 @@
+"""Reference codes from DESIGN.md, used in files, commands and the database."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PropertyCategory(models.TextChoices):
+    OWNER_OCCUPIED = "owner_occupied", _("Owner-occupied homes and holiday homes")
+    SOCIAL_HOUSING = "social_housing", _("Social housing")
+    PRIVATE_RENTAL = "private_rental", _("Private rental properties")
+    COOPERATIVE = "cooperative", _("Private cooperative housing")
+    INDUSTRY = "industry", _("Industry and crafts")
+    OFFICE_RETAIL = "office_retail", _("Office and retail")
+    AGRICULTURE = "agriculture", _("Agriculture")
+    SOCIAL_CULTURAL = "social_cultural", _("Social, cultural and educational purposes")
+    OTHER = "other", _("Other")
+
+
+class LoanType(models.TextChoices):
+    """STAT-8."""
+
+    ADJUSTABLE = "adjustable", _("Adjustable-rate (rate reset)")
+    FIXED = "fixed", _("Fixed rate")
+    CAPPED_FLOATING = "capped_floating", _("Floating rate with cap")
+    INDEX_LINKED = "index_linked", _("Index-linked")
+
+
+class Amortization(models.TextChoices):
+    ANNUITY = "annuity", _("Annuity")
+    SERIAL = "serial", _("Serial")
+    BULLET = "bullet", _("Bullet")
+    INTEREST_ONLY = "interest_only", _("Interest-only, then annuity")
+
+
+class LoanStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAID_OFF = "paid_off", _("Paid off")
+    DEFAULTED = "defaulted", _("Defaulted")
+    CHARGED_OFF = "charged_off", _("Charged off")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+class OfficeKind(models.TextChoices):
+    HOME_OFFICE = "home_office", _("Home office")
+    BRANCH = "branch", _("Branch")
+    LPO = "lpo", _("Loan production office")
+
+
+class Language(models.TextChoices):
+    DANISH = "da", _("Danish")
+    ENGLISH = "en", _("English")
+
+
+class RegisterEventKind(models.TextChoices):
+    """REG-3: the dates on which a borrower is likely to look for a new loan."""
+
+    MATURITY = "maturity", _("Maturity")
+    RATE_RESET = "rate_reset", _("Rate reset")
+    INTEREST_ONLY_END = "interest_only_end", _("End of interest-only")
+
+
+PAYMENTS_PER_YEAR_CHOICES = [(1, _("Yearly")), (4, _("Quarterly")), (12, _("Monthly")), (26, _("Every other week"))]

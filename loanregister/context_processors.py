@@ -1,0 +1,28 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, permission needed or None)
+_NAV = [
+    ("home", _("Home"), None),
+    ("loanregister:register", _("Maturity register"), "loanregister.view_loan"),
+    ("servicing:home", _("Servicing"), "servicing.view_posting"),
+    ("admin:index", _("Administration"), "__staff__"),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for url_name, label, perm in _NAV:
+        if perm == "__staff__" and not user.is_staff:
+            continue
+        if perm and perm != "__staff__" and not user.has_perm(perm):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path == url})
+    return {"nav_items": items}

@@ -1,0 +1,49 @@
+"""The embedded default's Celery beat: runs each nightly job in-process once its time of day has passed.
+
+A small lender runs this beside the web server (README's `make run`); a bank runs Celery beat instead.
+Catching up after the machine was off is safe: each job runs once per business date (loanregister.jobs).
+"""
+
+import datetime
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from loanregister.jobs import resolve
+
+
+class Command(BaseCommand):
+    help = "Run the nightly jobs in-process when they are due (embedded default, no Celery beat needed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run what is due now, then exit.")
+        parser.add_argument("--interval", type=int, default=60, help="Seconds between checks (default 60).")
+
+    def handle(self, *args, once: bool, interval: int, **options):
+        self.stdout.write(f"scheduler: {len(settings.NIGHTLY_JOBS)} nightly job(s)")
+        while True:
+            self.run_due()
+            if once:
+                return
+            time.sleep(interval)
+
+    def run_due(self) -> None:
+        now = timezone.localtime()
+        for name, (task_path, hour, minute) in settings.NIGHTLY_JOBS.items():
+            if (now.hour, now.minute) < (hour, minute):
+                continue
+            task = resolve(task_path)
+            try:
+                # The task body runs the job through loanregister.jobs.job_run, once per business date.
+                result = task(business_date=now.date().isoformat())
+            except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
+                self.stderr.write(f"{name}: failed: {exc}")
+                continue
+            if result:
+                self.stdout.write(f"{name}: {result}")
+
+
+def today() -> datetime.date:
+    return timezone.localdate()

@@ -1,0 +1,311 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    PAYMENTS_PER_YEAR_CHOICES,
+    Amortization,
+    Language,
+    LoanStatus,
+    LoanType,
+    OfficeKind,
+    PropertyCategory,
+    RegisterEventKind,
+)
+from .privacy import validate_national_id
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Office(models.Model):
+    """A home office, a branch, or a loan production office (LPO-1, LPO-4)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OfficeKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    branch_capacity = models.BooleanField(
+        _("branch capacity"), default=False, help_text=_("LPO granted full loan service by the banking commissioner")
+    )
+    branch_capacity_granted_on = models.DateField(_("branch capacity granted on"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(branch_capacity=False) | Q(kind="lpo", branch_capacity_granted_on__isnull=False),
+                name="office_branch_capacity_is_an_lpo_grant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.branch_capacity and self.kind != OfficeKind.LPO:
+            raise ValidationError({"branch_capacity": _("Only a loan production office is granted branch capacity.")})
+        if self.branch_capacity and not self.branch_capacity_granted_on:
+            raise ValidationError({"branch_capacity_granted_on": _("Give the date branch capacity was granted.")})
+
+    @property
+    def can_make_loans(self) -> bool:
+        """LPO-2/LPO-4: an LPO decides nothing unless granted branch capacity."""
+        return self.kind != OfficeKind.LPO or self.branch_capacity
+
+
+class Servicer(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_own = models.BooleanField(_("our own servicing"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("servicer")
+        verbose_name_plural = _("servicers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Borrower(models.Model):
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    national_id = models.CharField(
+        _("national id (CPR/CVR)"), max_length=11, blank=True, db_index=True, validators=[validate_national_id]
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.DANISH
+    )
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("borrower")
+        verbose_name_plural = _("borrowers")
+        ordering = ["name", "id"]
+        permissions = [
+            ("view_national_id", _("Can see full CPR numbers")),
+            ("view_contact_details", _("Can see borrowers' contact details")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Property(models.Model):
+    property_id = models.CharField(_("property id (BFE)"), max_length=40, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    category = models.CharField(_("property category"), max_length=20, choices=PropertyCategory.choices)
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=20, default="DK", help_text=_("Country or state code, e.g. DK, US-CA")
+    )
+
+    class Meta:
+        verbose_name = _("property")
+        verbose_name_plural = _("properties")
+        ordering = ["property_id"]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} {self.address}".strip()
+
+
+class Loan(models.Model):
+    loan_number = models.CharField(_("loan number"), max_length=40, unique=True)
+    borrower = models.ForeignKey(
+        Borrower, verbose_name=_("borrower"), on_delete=models.PROTECT, related_name="loans"
+    )
+    co_borrowers = models.ManyToManyField(
+        Borrower, verbose_name=_("co-borrowers"), blank=True, related_name="co_borrowed_loans"
+    )
+    property = models.ForeignKey(
+        Property, verbose_name=_("property"), on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
+    )
+    servicer = models.ForeignKey(Servicer, verbose_name=_("servicer"), on_delete=models.PROTECT, related_name="loans")
+    servicer_since = models.DateField(_("serviced since"))
+    loan_type = models.CharField(_("loan type"), max_length=20, choices=LoanType.choices)
+    currency = models.CharField(_("currency"), max_length=3, default="DKK")
+    principal = models.DecimalField(_("principal"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    outstanding_balance = models.DecimalField(
+        _("outstanding balance"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    balance_date = models.DateField(_("balance date"), null=True, blank=True)
+    interest_rate = models.DecimalField(
+        _("annual interest rate (%)"), max_digits=9, decimal_places=6, validators=[MinValueValidator(Decimal("0"))]
+    )
+    payments_per_year = models.PositiveSmallIntegerField(
+        _("payments per year"), choices=PAYMENTS_PER_YEAR_CHOICES, default=12
+    )
+    amortization = models.CharField(
+        _("amortization"), max_length=20, choices=Amortization.choices, default=Amortization.ANNUITY
+    )
+    interest_only_until = models.DateField(_("interest-only until"), null=True, blank=True)
+    origination_date = models.DateField(_("origination date"))
+    first_payment_date = models.DateField(_("first payment date"), null=True, blank=True)
+    maturity_date = models.DateField(_("maturity date"), db_index=True)
+    rate_reset_date = models.DateField(_("rate reset date"), null=True, blank=True)
+    recourse = models.BooleanField(_("recourse"), default=True)
+    status = models.CharField(_("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[co_borrowers])
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["maturity_date", "id"]
+        permissions = [
+            ("export_register", _("Can export the maturity register")),
+            ("import_loans", _("Can import the loan book")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(maturity_date__gte=models.F("origination_date")), name="loan_matures_after_origination"
+            ),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive"),
+            models.CheckConstraint(condition=Q(outstanding_balance__gte=0), name="loan_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.loan_number
+
+    def clean(self) -> None:
+        errors = {}
+        if self.origination_date and self.maturity_date and self.maturity_date < self.origination_date:
+            errors["maturity_date"] = _("The maturity date is before the origination date.")
+        if self.amortization == Amortization.INTEREST_ONLY and not self.interest_only_until:
+            errors["interest_only_until"] = _("An interest-only loan needs the date its interest-only period ends.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ServicerAssignment(models.Model):
+    """REG-4: who services a loan, and since when. The open row (until is empty) is the current servicer."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="servicer_assignments")
+    servicer = models.ForeignKey(Servicer, on_delete=models.PROTECT, related_name="assignments")
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("servicer assignment")
+        verbose_name_plural = _("servicer assignments")
+        ordering = ["loan", "since", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(until__isnull=True), name="one_current_servicer_per_loan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan} → {self.servicer} ({self.since})"
+
+
+class RegisterEvent(models.Model):
+    """One dated event of the maturity register (REG-1, REG-3), kept in step with its loan by the services."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="register_events")
+    kind = models.CharField(_("event"), max_length=20, choices=RegisterEventKind.choices)
+    event_date = models.DateField(_("event date"))
+
+    class Meta:
+        verbose_name = _("register event")
+        verbose_name_plural = _("register events")
+        ordering = ["event_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["loan", "kind"], name="one_register_event_per_kind")]
+        indexes = [models.Index(fields=["event_date", "id"], name="register_event_keyset")]
+
+    def __str__(self) -> str:
+        return f"{self.loan} {self.kind} {self.event_date}"
+
+
+class JobRun(models.Model):
+    """One run of a nightly job for one business date; the unique key makes a second run a no-op."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=100)
+    business_date = models.DateField(_("business date"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["job", "business_date"], name="one_job_run_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.business_date} {self.state}"
+
+
+class ImportRun(models.Model):
+    """A record of each file import: who, when, what file, and how it ended (for the admin's morning)."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    file_name = models.CharField(_("file"), max_length=300)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.TextField(_("errors"), blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class UserPreference(models.Model):
+    """Per-user settings that follow the person from browser to browser (the language switch)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DANISH)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"
