@@ -1,0 +1,57 @@
+"""Writes to the loan book that other parts build on."""
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from .choices import LoanStatus, RegisterEventKind
+
+# (event kind, the loan column that dates it)
+_EVENT_SOURCES = [
+    (RegisterEventKind.MATURITY, "maturity_date"),
+    (RegisterEventKind.RATE_RESET, "rate_reset_date"),
+    (RegisterEventKind.INTEREST_ONLY_END, "interest_only_until"),
+]
+_CHUNK = 5000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+@transaction.atomic
+def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
+    """Bring the register events (REG-1, REG-3) in step with their loans, set-based.
+
+    One upsert per event kind: an unchanged event keeps its row (and id, so keyset pages stay stable); an event
+    whose date went away, or whose loan is no longer active, is deleted. `loan_ids=None` syncs the whole book.
+    """
+    scopes: list[list[int] | None] = [None] if loan_ids is None else list(_chunks(sorted(set(loan_ids))))
+    with connection.cursor() as cursor:
+        for ids in scopes:
+            if ids is not None and not ids:
+                continue
+            scope_sql = "" if ids is None else f" AND l.id IN ({', '.join(['%s'] * len(ids))})"
+            scope_params = [] if ids is None else list(ids)
+            for kind, column in _EVENT_SOURCES:
+                cursor.execute(
+                    f"""
+                    INSERT INTO loanregister_registerevent (loan_id, kind, event_date)
+                    SELECT l.id, %s, l.{column} FROM loanregister_loan l
+                    WHERE l.status = %s AND l.{column} IS NOT NULL{scope_sql}
+                    ON CONFLICT (loan_id, kind) DO UPDATE SET event_date = excluded.event_date
+                    WHERE loanregister_registerevent.event_date <> excluded.event_date
+                    """,
+                    [kind.value, LoanStatus.ACTIVE.value, *scope_params],
+                )
+                cursor.execute(
+                    f"""
+                    DELETE FROM loanregister_registerevent
+                    WHERE kind = %s AND loan_id IN (
+                        SELECT l.id FROM loanregister_loan l
+                        WHERE (l.status <> %s OR l.{column} IS NULL){scope_sql}
+                    )
+                    """,
+                    [kind.value, LoanStatus.ACTIVE.value, *scope_params],
+                )
