@@ -154,7 +154,17 @@ class JobRunAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "file_name", "started_at", "user", "ok", "rows", "created", "updated", "unchanged"]
+    list_display = [
+        "kind",
+        "file_name",
+        "started_at",
+        "user",
+        "ok",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+    ]
     list_filter = ["kind", "ok"]
     search_fields = ["file_name", "errors"]
     date_hierarchy = "started_at"

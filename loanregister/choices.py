@@ -59,4 +59,9 @@ class RegisterEventKind(models.TextChoices):
     INTEREST_ONLY_END = "interest_only_end", _("End of interest-only")
 
 
-PAYMENTS_PER_YEAR_CHOICES = [(1, _("Yearly")), (4, _("Quarterly")), (12, _("Monthly")), (26, _("Every other week"))]
+PAYMENTS_PER_YEAR_CHOICES = [
+    (1, _("Yearly")),
+    (4, _("Quarterly")),
+    (12, _("Monthly")),
+    (26, _("Every other week")),
+]

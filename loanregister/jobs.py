@@ -30,7 +30,9 @@ def _claim(job: str, business_date: datetime.date, force: bool) -> JobRun | None
     stale = timezone.now() - STALE_AFTER
     runs = JobRun.objects.filter(job=job, business_date=business_date)
     if not force:
-        runs = runs.filter(state=JobRun.State.FAILED) | runs.filter(state=JobRun.State.RUNNING, started_at__lt=stale)
+        runs = runs.filter(state=JobRun.State.FAILED) | runs.filter(
+            state=JobRun.State.RUNNING, started_at__lt=stale
+        )
     claimed = runs.update(state=JobRun.State.RUNNING, started_at=timezone.now(), finished_at=None, error="")
     if claimed != 1:
         return None
@@ -55,7 +57,9 @@ def job_run(
             state=JobRun.State.FAILED, finished_at=timezone.now(), error=traceback.format_exc()[-4000:]
         )
         raise
-    JobRun.objects.filter(pk=run.pk).update(state=JobRun.State.DONE, finished_at=timezone.now(), result=result)
+    JobRun.objects.filter(pk=run.pk).update(
+        state=JobRun.State.DONE, finished_at=timezone.now(), result=result
+    )
     run.refresh_from_db()
     return run
 

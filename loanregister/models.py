@@ -31,7 +31,9 @@ class Office(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=OfficeKind.choices)
     address = models.CharField(_("address"), max_length=300, blank=True)
     branch_capacity = models.BooleanField(
-        _("branch capacity"), default=False, help_text=_("LPO granted full loan service by the banking commissioner")
+        _("branch capacity"),
+        default=False,
+        help_text=_("LPO granted full loan service by the banking commissioner"),
     )
     branch_capacity_granted_on = models.DateField(_("branch capacity granted on"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -52,9 +54,13 @@ class Office(models.Model):
 
     def clean(self) -> None:
         if self.branch_capacity and self.kind != OfficeKind.LPO:
-            raise ValidationError({"branch_capacity": _("Only a loan production office is granted branch capacity.")})
+            raise ValidationError(
+                {"branch_capacity": _("Only a loan production office is granted branch capacity.")}
+            )
         if self.branch_capacity and not self.branch_capacity_granted_on:
-            raise ValidationError({"branch_capacity_granted_on": _("Give the date branch capacity was granted.")})
+            raise ValidationError(
+                {"branch_capacity_granted_on": _("Give the date branch capacity was granted.")}
+            )
 
     @property
     def can_make_loans(self) -> bool:
@@ -80,7 +86,11 @@ class Servicer(models.Model):
 class Borrower(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     national_id = models.CharField(
-        _("national id (CPR/CVR)"), max_length=11, blank=True, db_index=True, validators=[validate_national_id]
+        _("national id (CPR/CVR)"),
+        max_length=11,
+        blank=True,
+        db_index=True,
+        validators=[validate_national_id],
     )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -132,10 +142,20 @@ class Loan(models.Model):
         Borrower, verbose_name=_("co-borrowers"), blank=True, related_name="co_borrowed_loans"
     )
     property = models.ForeignKey(
-        Property, verbose_name=_("property"), on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
+        Property,
+        verbose_name=_("property"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
     )
     office = models.ForeignKey(
-        Office, verbose_name=_("office"), on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
+        Office,
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
     )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,7 +165,9 @@ class Loan(models.Model):
         blank=True,
         related_name="loans",
     )
-    servicer = models.ForeignKey(Servicer, verbose_name=_("servicer"), on_delete=models.PROTECT, related_name="loans")
+    servicer = models.ForeignKey(
+        Servicer, verbose_name=_("servicer"), on_delete=models.PROTECT, related_name="loans"
+    )
     servicer_since = models.DateField(_("serviced since"))
     loan_type = models.CharField(_("loan type"), max_length=20, choices=LoanType.choices)
     currency = models.CharField(_("currency"), max_length=3, default="DKK")
@@ -155,7 +177,10 @@ class Loan(models.Model):
     )
     balance_date = models.DateField(_("balance date"), null=True, blank=True)
     interest_rate = models.DecimalField(
-        _("annual interest rate (%)"), max_digits=9, decimal_places=6, validators=[MinValueValidator(Decimal("0"))]
+        _("annual interest rate (%)"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     payments_per_year = models.PositiveSmallIntegerField(
         _("payments per year"), choices=PAYMENTS_PER_YEAR_CHOICES, default=12
@@ -169,7 +194,9 @@ class Loan(models.Model):
     maturity_date = models.DateField(_("maturity date"), db_index=True)
     rate_reset_date = models.DateField(_("rate reset date"), null=True, blank=True)
     recourse = models.BooleanField(_("recourse"), default=True)
-    status = models.CharField(_("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[co_borrowers])
@@ -184,7 +211,8 @@ class Loan(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(maturity_date__gte=models.F("origination_date")), name="loan_matures_after_origination"
+                condition=Q(maturity_date__gte=models.F("origination_date")),
+                name="loan_matures_after_origination",
             ),
             models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive"),
             models.CheckConstraint(condition=Q(outstanding_balance__gte=0), name="loan_balance_not_negative"),
@@ -198,7 +226,9 @@ class Loan(models.Model):
         if self.origination_date and self.maturity_date and self.maturity_date < self.origination_date:
             errors["maturity_date"] = _("The maturity date is before the origination date.")
         if self.amortization == Amortization.INTEREST_ONLY and not self.interest_only_until:
-            errors["interest_only_until"] = _("An interest-only loan needs the date its interest-only period ends.")
+            errors["interest_only_until"] = _(
+                "An interest-only loan needs the date its interest-only period ends."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -301,7 +331,9 @@ class UserPreference(models.Model):
     """Per-user settings that follow the person from browser to browser (the language switch)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DANISH)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.DANISH
+    )
 
     class Meta:
         verbose_name = _("user preference")

@@ -28,7 +28,9 @@ def _loan(number: str, **fields) -> Loan:
 
 def test_reg3_each_dated_event_of_an_active_loan_is_in_the_register():
     # given
-    loan = _loan("L1", rate_reset_date=datetime.date(2027, 1, 1), interest_only_until=datetime.date(2030, 1, 1))
+    loan = _loan(
+        "L1", rate_reset_date=datetime.date(2027, 1, 1), interest_only_until=datetime.date(2030, 1, 1)
+    )
     # when
     register_events_sync(loan_ids=[loan.id])
     # then
@@ -49,7 +51,9 @@ def test_reg1_sync_keeps_unchanged_events_and_drops_inactive_loans():
     Loan.objects.filter(pk=loan.pk).update(rate_reset_date=None)
     register_events_sync(loan_ids=[loan.id])
     # then the maturity event keeps its row and the reset is gone
-    assert list(RegisterEvent.objects.filter(loan=loan).values_list("id", "kind")) == [(maturity_id, "maturity")]
+    assert list(RegisterEvent.objects.filter(loan=loan).values_list("id", "kind")) == [
+        (maturity_id, "maturity")
+    ]
     # when the loan is paid off it leaves the register
     Loan.objects.filter(pk=loan.pk).update(status=LoanStatus.PAID_OFF)
     register_events_sync()
