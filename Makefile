@@ -28,8 +28,8 @@ messages: install
 # Embedded default: SQLite, tasks in-process, the nightly jobs run by run_scheduler beside the web server.
 run: messages
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py seed_demo --loans $(DEMO_LOANS) --if-empty
 	$(PY) manage.py create_demo_users
+	$(PY) manage.py seed_demo --loans $(DEMO_LOANS) --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py run_scheduler & \
