@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Borrower,
+    ExportLog,
     ImportRun,
     JobRun,
     Loan,
@@ -176,3 +177,21 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     list_filter = ["language"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "user",
+        "source",
+        "format",
+        "dialect",
+        "row_count",
+        "file_name",
+        "completed",
+    ]
+    list_filter = ["format", "source", "completed", "include_do_not_contact"]
+    search_fields = ["file_name", "user__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]

@@ -341,3 +341,44 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language})"
+
+
+class ExportLog(models.Model):
+    """Every export of register data: who, when, what filter, how many rows (personal data leaves the system)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web")
+        COMMAND = "command", _("Command")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    dialect = models.CharField(_("CSV dialect"), max_length=20, blank=True)
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
+    include_do_not_contact = models.BooleanField(_("do-not-contact borrowers included"), default=False)
+    with_contact_details = models.BooleanField(_("contact details included"), default=False)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=300)
+    completed = models.BooleanField(_("completed"), default=False)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"

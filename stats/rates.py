@@ -1,0 +1,63 @@
+"""Exchange-rate readings (STAT-7): DKK value of an amount in another currency on a date.
+
+Nationalbanken quotes DKK per 100 units and publishes nothing on bank closing days, so the rate for a date is
+the last rate published on or before it (the month-end rate is the one for the month's last day).
+"""
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from .models import ExchangeRate
+
+DKK = "DKK"
+HUNDRED = Decimal(100)
+
+
+class MissingRate(LookupError):
+    """No rate was published for the currency on or before the date."""
+
+    def __init__(self, currency: str, on_date: datetime.date):
+        super().__init__(f"no {currency} rate on or before {on_date.isoformat()}")
+        self.currency = currency
+        self.on_date = on_date
+
+
+def dkk_rate(currency: str, on_date: datetime.date) -> Decimal | None:
+    """DKK per ONE unit of `currency` (the quoted per-100 rate / 100) on `on_date`, or None when there is none.
+
+    DKK itself is 1. The rate is the last one published on or before the date (STAT-7 reading).
+    """
+    currency = currency.upper()
+    if currency == DKK:
+        return Decimal(1)
+    quoted = (
+        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
+        .order_by("-rate_date")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return None if quoted is None else quoted / HUNDRED
+
+
+def dkk_rates(currencies: Iterable[str], on_date: datetime.date) -> dict[str, Decimal | None]:
+    """`dkk_rate` for several currencies at once (one indexed query each; currencies are few)."""
+    return {code.upper(): dkk_rate(code, on_date) for code in set(currencies)}
+
+
+def to_dkk(amount: Decimal, currency: str, on_date: datetime.date) -> Decimal:
+    """The amount in DKK at the rate of `on_date`, rounded to øre; raises MissingRate when there is no rate."""
+    rate = dkk_rate(currency, on_date)
+    if rate is None:
+        raise MissingRate(currency.upper(), on_date)
+    return (amount * rate).quantize(Decimal("0.01"))
+
+
+def month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def month_end_rate(currency: str, year: int, month: int) -> Decimal | None:
+    """STAT-7: the last rate published on or before the month's last day, DKK per one unit."""
+    return dkk_rate(currency, month_end(year, month))
