@@ -1,0 +1,29 @@
+"""The language switch in the top bar: remembered per user, not only per browser."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .preferences import language_cookie_set, language_is_supported, user_language_set
+
+
+@login_not_required  # the login page offers the switch too; then only the cookie is set
+@require_POST
+def language_set(request: HttpRequest):
+    language = request.POST.get("language", "")
+    if not language_is_supported(language):
+        return HttpResponseBadRequest("unsupported language")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("home")
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    translation.activate(language)
+    response = HttpResponseRedirect(next_url)
+    language_cookie_set(response=response, language=language)
+    return response
