@@ -260,19 +260,76 @@ class ServicerAssignment(models.Model):
         return f"{self.loan} → {self.servicer} ({self.since})"
 
 
+def _keyset_index(column: str, name: str) -> models.Index:
+    """Equality column first, then the keyset (event_date, id): a filtered page is one index range scan."""
+    return models.Index(fields=[column, "event_date", "id"], name=name)
+
+
 class RegisterEvent(models.Model):
-    """One dated event of the maturity register (REG-1, REG-3), kept in step with its loan by the services."""
+    """One dated event of the maturity register (REG-1, REG-3), kept in step with its loan by the services.
+
+    The loan's filterable fields are copied here (denormalized) by `services.register_events_sync`, so that a
+    filtered register page is a range scan of one composite index ending in (event_date, id) and the totals
+    and the ladder aggregate one table, at a million loans, instead of joining the loan book for every row.
+    Anyone who changes these loan fields in bulk calls `register_events_sync(loan_ids=...)` afterwards.
+    """
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="register_events")
     kind = models.CharField(_("event"), max_length=20, choices=RegisterEventKind.choices)
     event_date = models.DateField(_("event date"))
+    # Copies of the loan's fields (see the class docstring); never edited by hand.
+    loan_number = models.CharField(_("loan number"), max_length=40, default="")
+    status = models.CharField(
+        _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
+    )
+    loan_type = models.CharField(_("loan type"), max_length=20, choices=LoanType.choices, default="")
+    currency = models.CharField(_("currency"), max_length=3, default="DKK")
+    outstanding_balance = models.DecimalField(_("outstanding balance"), **MONEY, default=Decimal("0"))
+    recourse = models.BooleanField(_("recourse"), default=True)
+    borrower = models.ForeignKey(
+        Borrower, verbose_name=_("borrower"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,  # covered by the composite index below
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+    )
+    servicer = models.ForeignKey(
+        Servicer,
+        verbose_name=_("servicer"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("register event")
         verbose_name_plural = _("register events")
         ordering = ["event_date", "id"]
         constraints = [models.UniqueConstraint(fields=["loan", "kind"], name="one_register_event_per_kind")]
-        indexes = [models.Index(fields=["event_date", "id"], name="register_event_keyset")]
+        indexes = [
+            models.Index(fields=["event_date", "id"], name="register_event_keyset"),
+            _keyset_index("kind", "register_event_kind_keyset"),
+            _keyset_index("loan_type", "register_event_type_keyset"),
+            _keyset_index("currency", "register_event_ccy_keyset"),
+            _keyset_index("office", "register_event_office_keyset"),
+            _keyset_index("officer", "register_event_officer_keyset"),
+            _keyset_index("servicer", "register_event_srv_keyset"),
+            # the export's documented order (event_date, loan_number): streamed without a sort
+            models.Index(fields=["event_date", "loan_number"], name="register_event_export_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan} {self.kind} {self.event_date}"

@@ -20,15 +20,43 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + _CHUNK]
 
 
+# Loan columns copied onto each of its register events (RegisterEvent's docstring says why).
+_COPIED = [
+    "loan_number",
+    "status",
+    "loan_type",
+    "currency",
+    "outstanding_balance",
+    "recourse",
+    "borrower_id",
+    "office_id",
+    "officer_id",
+    "servicer_id",
+]
+
+
+def _changed(connection_vendor: str) -> str:
+    """SQL true when the stored event differs from the incoming row (NULL-safe), so unchanged rows are not rewritten."""
+    op = "IS DISTINCT FROM" if connection_vendor == "postgresql" else "IS NOT"
+    columns = ["event_date", *_COPIED]
+    return " OR ".join(f"loanregister_registerevent.{c} {op} excluded.{c}" for c in columns)
+
+
 @transaction.atomic
 def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
     """Bring the register events (REG-1, REG-3) in step with their loans, set-based.
 
     One upsert per event kind: an unchanged event keeps its row (and id, so keyset pages stay stable); an event
-    whose date went away, or whose loan is no longer active, is deleted. `loan_ids=None` syncs the whole book.
+    whose date went away, or whose loan is no longer active, is deleted. The loan's filterable fields (loan
+    number, status, type, currency, balance, recourse, borrower, office, officer, servicer) are copied onto the
+    event, so call this after any write that changes them, balances included. `loan_ids=None` syncs the whole book.
     """
     scopes: list[list[int] | None] = [None] if loan_ids is None else list(_chunks(sorted(set(loan_ids))))
+    copied = ", ".join(_COPIED)
+    copied_from_loan = ", ".join(f"l.{c}" for c in _COPIED)
+    update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED])
     with connection.cursor() as cursor:
+        changed = _changed(connection.vendor)
         for ids in scopes:
             if ids is not None and not ids:
                 continue
@@ -37,11 +65,11 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
             for kind, column in _EVENT_SOURCES:
                 cursor.execute(
                     f"""
-                    INSERT INTO loanregister_registerevent (loan_id, kind, event_date)
-                    SELECT l.id, %s, l.{column} FROM loanregister_loan l
+                    INSERT INTO loanregister_registerevent (loan_id, kind, event_date, {copied})
+                    SELECT l.id, %s, l.{column}, {copied_from_loan} FROM loanregister_loan l
                     WHERE l.status = %s AND l.{column} IS NOT NULL{scope_sql}
-                    ON CONFLICT (loan_id, kind) DO UPDATE SET event_date = excluded.event_date
-                    WHERE loanregister_registerevent.event_date <> excluded.event_date
+                    ON CONFLICT (loan_id, kind) DO UPDATE SET {update_set}
+                    WHERE {changed}
                     """,
                     [kind.value, LoanStatus.ACTIVE.value, *scope_params],
                 )
