@@ -1,0 +1,100 @@
+"""Browser tests: Playwright driving Debian's headless Chromium against pytest-django's live server.
+
+No browser is ever downloaded (`playwright install` is not used): `.ci/run` installs Debian's `chromium` package and
+these tests launch it by path. Run just them with `pytest -m browser`.
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an asyncio event loop in the test thread; Django's ORM refuses to run beside a running
+# loop unless told that this is deliberate. Set here, not in the Makefile, so `pytest tests/browser` works alone.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "a-long-test-password"
+
+
+def pytest_collection_modifyitems(items):
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.browser)
+            if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+                item.add_marker(
+                    pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+                )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # An English browser by default: the tests that want Danish choose it through the app, as a user would.
+    return {
+        **browser_context_args,
+        "locale": "en-GB",
+        "accept_downloads": True,
+        "viewport": {"width": 1366, "height": 900},
+    }
+
+
+@pytest.fixture
+def page(page):
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign in through the real login form, as a person would."""
+
+    def _sign_in(page, username: str, password: str = PASSWORD) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").or_(page.get_by_label("Brugernavn")).fill(username)
+        page.get_by_label("Password").or_(page.get_by_label("Adgangskode")).fill(password)
+        page.locator("form[action$='/accounts/login/'] button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    return _sign_in
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(request):
+    """The role groups come from a data migration, and transactional tests flush them away after each test.
+
+    The tests also ask for `serialized_rollback`, which restores every migration's data; this makes sure of the
+    groups even when another transactional test ran first without it (idempotent, a few milliseconds).
+    """
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from loanregister.roles import ROLE_PERMISSIONS, sync_role_permissions
+
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
+        sync_role_permissions(apps, ROLE_PERMISSIONS)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test signs in through the form; the production hasher's deliberate slowness only slows the suite.
+    # (Settings are process-wide, so the live server thread sees this too.)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,90 @@
+"""The language switch and accessibility basics, in a real browser."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from loanregister.models import UserPreference
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# Every form control a person can operate must have an accessible name (WCAG 1.3.1, 4.1.2).
+_UNLABELLED_CONTROLS_JS = """
+() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden' && el.type !== 'submit' && el.type !== 'button')
+  .filter(el => {
+    const byFor = el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+    const wrapped = el.closest('label');
+    const aria = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+    return !(byFor || wrapped || aria);
+  })
+  .map(el => el.outerHTML)
+"""
+
+
+def _assert_accessible_basics(page: Page, expected_lang: str) -> None:
+    assert page.evaluate("document.documentElement.lang") == expected_lang
+    assert page.evaluate(_UNLABELLED_CONTROLS_JS) == []
+    assert page.locator("h1").count() >= 1, "every page has a heading"
+    assert page.locator("main#main").count() == 1, "the skip link has a target"
+
+
+def test_sign_in_through_the_login_form_and_land_on_home(page: Page, live_server, make_user, sign_in):
+    # given a loan officer
+    make_user("lise", "loan_officer", first_name="Lise", last_name="Holm")
+    # when she signs in through the form
+    sign_in(page, "lise")
+    # then she lands on her home page, greeted by name
+    expect(page.locator("h1")).to_contain_text("Lise Holm")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_wrong_password_is_refused_with_a_message(page: Page, live_server, make_user):
+    make_user("lise", "loan_officer")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("lise")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert "/accounts/login/" in page.url
+
+
+def test_language_switch_to_danish_is_remembered_after_signing_in_again(
+    page: Page, browser, live_server, make_user, sign_in
+):
+    # given a user signed in on an English browser
+    user = make_user("mads", "loan_officer")
+    sign_in(page, "mads")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # when he switches to Danish in the top bar
+    page.get_by_role("button", name="Dansk").click()
+    # then the page speaks Danish at once, and the choice is saved on him
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    assert UserPreference.objects.get(user=user).language == "da"
+    # when he signs out, and signs in again on a fresh English browser with no cookies
+    page.get_by_role("button", name="Log ud").click()
+    other = browser.new_context(locale="en-GB")
+    try:
+        fresh = other.new_page()
+        sign_in(fresh, "mads")
+        # then it is Danish still
+        expect(fresh.locator("html")).to_have_attribute("lang", "da")
+        expect(fresh.get_by_role("button", name="Log ud")).to_be_visible()
+    finally:
+        other.close()
+
+
+def test_accessibility_smoke_on_login_and_home(page: Page, live_server, make_user, sign_in):
+    # the login page: labelled inputs, a language attribute, the cursor already in the user name
+    page.goto(f"{live_server.url}/accounts/login/")
+    _assert_accessible_basics(page, "en")
+    assert page.evaluate("document.activeElement.id") == "id_username"
+    # the home page: the skip link is the first stop of the keyboard, and it moves focus to the content
+    make_user("nina", "retention_team")
+    sign_in(page, "nina")
+    _assert_accessible_basics(page, "en")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    expect(page.locator(".skip-link")).to_be_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
