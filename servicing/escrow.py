@@ -1,0 +1,244 @@
+"""Escrow (SRV-1): the servicer pays third parties (hazard insurance, property tax) from the borrower's escrow.
+
+The escrow balance is what the ledger says (`loan_balances(...).escrow`); deposits and disbursements are posted
+through the ledger's API, never written here. A scheduled disbursement is paid once: the nightly job claims it
+with a state-guarded UPDATE in the same transaction as its posting (whose external id is the disbursement's),
+so a second run, or two workers at once, pay nothing twice.
+"""
+
+import calendar
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+
+from loanregister.jobs import job_run
+from loanregister.models import JobRun, Loan
+
+from .ledger import ZERO, ledger_balances, loan_balances, posting_create
+from .models import EscrowAccount, EscrowDisbursement, EscrowPayee, Posting, PostingKind
+
+logger = logging.getLogger(__name__)
+
+JOB_NAME = "escrow_disbursements"
+
+
+def add_months(start: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter (31 January → 28/29 February)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def disbursement_external_id(disbursement_id: int) -> str:
+    return f"escrow-disbursement:{disbursement_id}"
+
+
+# ---------------------------------------------------------------- reading
+
+
+def escrow_balance(*, loan: Loan, as_of: datetime.date | None = None) -> Decimal:
+    """What the servicer holds in escrow for the loan, from the ledger (negative: the servicer has advanced)."""
+    return loan_balances(loan=loan, as_of=as_of).escrow
+
+
+def escrow_next_disbursement(*, loan: Loan) -> EscrowDisbursement | None:
+    return (
+        EscrowDisbursement.objects.filter(account__loan=loan, state=EscrowDisbursement.State.SCHEDULED)
+        .select_related("payee")
+        .order_by("due_date", "id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class EscrowShortage:
+    """The escrow balance cannot cover the next scheduled disbursement: `amount` is what it lacks."""
+
+    amount: Decimal
+    balance: Decimal
+    disbursement: EscrowDisbursement
+
+
+def escrow_shortage(loan: Loan) -> EscrowShortage | None:
+    """A shortage when the escrow balance is less than the next scheduled disbursement; None when covered."""
+    upcoming = escrow_next_disbursement(loan=loan)
+    if upcoming is None:
+        return None
+    balance = escrow_balance(loan=loan)
+    if balance >= upcoming.amount:
+        return None
+    return EscrowShortage(amount=upcoming.amount - balance, balance=balance, disbursement=upcoming)
+
+
+def escrow_disbursements_due(*, until: datetime.date) -> QuerySet[EscrowDisbursement]:
+    """Scheduled disbursements due on or before `until` (the overdue ones first)."""
+    return (
+        EscrowDisbursement.objects.filter(
+            state=EscrowDisbursement.State.SCHEDULED, due_date__lte=until, account__active=True
+        )
+        .select_related("payee", "account__loan")
+        .order_by("due_date", "id")
+    )
+
+
+@dataclass(frozen=True)
+class DueRow:
+    disbursement: EscrowDisbursement
+    balance: Decimal
+    shortage: Decimal
+
+
+def escrow_due_rows(*, until: datetime.date, limit: int = 20) -> tuple[list[DueRow], int]:
+    """For the servicing home page: the first `limit` disbursements due, each with its loan's escrow balance and
+    shortage (balances read for all the shown loans at once), and how many are due in all."""
+    due = escrow_disbursements_due(until=until)
+    rows = list(due[:limit])
+    balances = ledger_balances(loan_ids=[row.account.loan_id for row in rows])
+    result = []
+    for row in rows:
+        balance = balances[row.account.loan_id].escrow if row.account.loan_id in balances else ZERO
+        result.append(DueRow(row, balance, max(row.amount - balance, ZERO)))
+    return result, (len(rows) if len(rows) < limit else due.count())
+
+
+# ---------------------------------------------------------------- writing
+
+
+def escrow_account_open(
+    *, loan: Loan, opened_on: datetime.date, monthly_deposit: Decimal = ZERO
+) -> EscrowAccount:
+    account, created = EscrowAccount.objects.get_or_create(
+        loan=loan, defaults={"opened_on": opened_on, "monthly_deposit": monthly_deposit}
+    )
+    return account
+
+
+def escrow_deposit_post(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    received_on: datetime.date,
+    external_id: str | None,
+    user: AbstractBaseUser | None = None,
+    note: str = "",
+) -> Posting:
+    """Money paid straight into escrow (outside a scheduled payment's waterfall), through the ledger."""
+    return posting_create(
+        loan=loan,
+        kind=PostingKind.ESCROW_DEPOSIT,
+        amount=amount,
+        effective_date=received_on,
+        external_id=external_id,
+        user=user,
+        note=note,
+    )
+
+
+def escrow_disbursement_schedule(
+    *,
+    account: EscrowAccount,
+    payee: EscrowPayee,
+    amount: Decimal,
+    due_date: datetime.date,
+    frequency: str = EscrowDisbursement.Frequency.ONCE,
+    description: str = "",
+    user: AbstractBaseUser | None = None,
+) -> EscrowDisbursement:
+    disbursement = EscrowDisbursement(
+        account=account,
+        payee=payee,
+        amount=amount,
+        due_date=due_date,
+        frequency=frequency,
+        description=description,
+        created_by=user if user and user.is_authenticated else None,
+    )
+    disbursement.full_clean()
+    disbursement.save()
+    return disbursement
+
+
+def _pay_one(disbursement_id: int, business_date: datetime.date, user) -> EscrowDisbursement | None:
+    with transaction.atomic():
+        claimed = EscrowDisbursement.objects.filter(
+            pk=disbursement_id, state=EscrowDisbursement.State.SCHEDULED
+        ).update(state=EscrowDisbursement.State.PAID, paid_on=business_date)
+        if claimed != 1:
+            return None  # paid (or cancelled) by someone else meanwhile
+        disbursement = EscrowDisbursement.objects.select_related("account__loan", "payee").get(
+            pk=disbursement_id
+        )
+        loan = disbursement.account.loan
+        balance = escrow_balance(loan=loan, as_of=business_date)
+        # RESPA 1024.17(k): the servicer pays on time even when escrow is short, advancing the difference.
+        shortage = max(disbursement.amount - balance, ZERO)
+        posting = posting_create(
+            loan=loan,
+            kind=PostingKind.ESCROW_DISBURSEMENT,
+            amount=disbursement.amount,
+            effective_date=business_date,
+            external_id=disbursement_external_id(disbursement.pk),
+            payee=disbursement.payee.name[:200],
+            note=(disbursement.description or disbursement.payee.reference)[:500],
+            user=user,
+        )
+        EscrowDisbursement.objects.filter(pk=disbursement.pk).update(posting=posting, shortage=shortage)
+        months = EscrowDisbursement.MONTHS.get(disbursement.frequency)
+        if months:
+            # One next occurrence per paid one (unique `previous`), so a rerun cannot schedule it twice.
+            EscrowDisbursement.objects.get_or_create(
+                previous=disbursement,
+                defaults={
+                    "account": disbursement.account,
+                    "payee": disbursement.payee,
+                    "amount": disbursement.amount,
+                    "due_date": add_months(disbursement.due_date, months),
+                    "frequency": disbursement.frequency,
+                    "description": disbursement.description,
+                    "created_by": disbursement.created_by,
+                },
+            )
+        disbursement.shortage = shortage
+        return disbursement
+
+
+def escrow_disbursements_pay(
+    *, business_date: datetime.date, user: AbstractBaseUser | None = None
+) -> dict[str, object]:
+    """Pay every scheduled disbursement due on or before the business date, once each (idempotent).
+
+    Each is its own transaction, so one that fails (a closed loan, say) leaves the others paid and is retried by
+    the next run. Returns counts for the job record.
+    """
+    ids = list(escrow_disbursements_due(until=business_date).values_list("pk", flat=True))
+    paid = short = failed = 0
+    total = ZERO
+    for disbursement_id in ids:
+        try:
+            disbursement = _pay_one(disbursement_id, business_date, user)
+        except Exception:  # noqa: BLE001 - one bad disbursement must not stop the others; it stays scheduled
+            logger.exception("escrow disbursement %s could not be paid", disbursement_id)
+            failed += 1
+            continue
+        if disbursement is None:
+            continue
+        paid += 1
+        total += disbursement.amount
+        if disbursement.shortage > 0:
+            short += 1
+    return {"paid": paid, "amount": str(total), "with_shortage": short, "failed": failed}
+
+
+def escrow_disbursements_run(*, business_date: datetime.date, force: bool = False) -> JobRun | None:
+    """The nightly job: once per business date (loanregister.jobs), resumable after a crash."""
+    return job_run(
+        job=JOB_NAME,
+        business_date=business_date,
+        body=lambda day: escrow_disbursements_pay(business_date=day),
+        force=force,
+    )

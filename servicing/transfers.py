@@ -1,0 +1,291 @@
+"""Servicing transfer (REG-4): a selection of loans moves to another servicer on an effective date, in one step.
+
+One transaction, set-based: one UPDATE closes the open servicer assignments, bulk inserts open the new ones,
+the loans change servicer through `bulk_update_with_history` (one history row per loan with the acting user),
+and one notice per loan (RESPA-style goodbye/hello letter, in the borrower's language) is written.
+"""
+
+import datetime
+from collections.abc import Iterable, Iterator
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from loanregister.choices import LoanStatus
+from loanregister.models import Loan, Office, Servicer, ServicerAssignment
+
+from .models import ServicerContact, ServicingTransfer, TransferNotice
+
+_CHUNK = 2000
+_SHOW = 20  # loan numbers named in one error before "and N more"
+# RESPA (12 CFR 1024.33(d)): a payment sent to the old servicer in the first 60 days is not late.
+GRACE_DAYS = 60
+
+
+def parse_loan_numbers(text: str) -> list[str]:
+    """Loan numbers as pasted: one a line, or separated by commas, semicolons or spaces; order kept, no repeats."""
+    seen: dict[str, None] = {}
+    for part in text.replace(",", " ").replace(";", " ").split():
+        seen.setdefault(part.strip(), None)
+    return [number for number in seen if number]
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _named(numbers: Iterable[str]) -> str:
+    numbers = sorted(numbers)
+    shown = ", ".join(numbers[:_SHOW])
+    if len(numbers) > _SHOW:
+        shown += " " + _("and %(count)d more") % {"count": len(numbers) - _SHOW}
+    return shown
+
+
+def transfer_selection(
+    *,
+    loan_numbers: list[str] | None = None,
+    from_servicer: Servicer | None = None,
+    office: Office | None = None,
+) -> QuerySet[Loan]:
+    """The loans a transfer covers: the numbers given, or the active loans of a servicer and/or office."""
+    loans = Loan.objects.all()
+    if loan_numbers:
+        loans = loans.filter(loan_number__in=loan_numbers)
+    else:
+        loans = loans.filter(status=LoanStatus.ACTIVE)
+    if from_servicer is not None:
+        loans = loans.filter(servicer=from_servicer)
+    if office is not None:
+        loans = loans.filter(office=office)
+    return loans
+
+
+@transaction.atomic
+def servicing_transfer(
+    *,
+    to_servicer: Servicer,
+    effective_date: datetime.date,
+    user: AbstractBaseUser | None,
+    loan_numbers: list[str] | None = None,
+    from_servicer: Servicer | None = None,
+    office: Office | None = None,
+    reason: str = "",
+) -> ServicingTransfer:
+    """Move the selected loans to `to_servicer` from `effective_date`. Raises ValidationError by field.
+
+    Give either loan numbers or a filter (from_servicer and/or office). Named loans that cannot move are errors
+    (unknown, already with the new servicer, not active, or serviced by their servicer only since a later date);
+    a filter simply leaves out loans already with the new servicer.
+    """
+    errors: dict[str, list[str]] = {}
+    if not to_servicer.active:
+        errors.setdefault("to_servicer", []).append(_("This servicer is not active."))
+    if not loan_numbers and from_servicer is None and office is None:
+        errors.setdefault("loan_numbers", []).append(
+            _("Give loan numbers, or a servicer or office to move from.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    by_filter = not loan_numbers
+    selection = transfer_selection(loan_numbers=loan_numbers, from_servicer=from_servicer, office=office)
+    if by_filter:
+        selection = selection.exclude(servicer=to_servicer)
+    # Lock the loans in a fixed order so that two transfers (or a transfer and a posting) cannot interleave.
+    loans = list(
+        selection.select_for_update(of=("self",)).select_related("borrower", "servicer").order_by("pk")
+    )
+
+    if loan_numbers:
+        found = {loan.loan_number for loan in loans}
+        unknown = [number for number in loan_numbers if number not in found]
+        if unknown:
+            errors.setdefault("loan_numbers", []).append(_("Unknown loan numbers: %s") % _named(unknown))
+        same = [loan.loan_number for loan in loans if loan.servicer_id == to_servicer.pk]
+        if same:
+            errors.setdefault("loan_numbers", []).append(
+                _("Already serviced by %(servicer)s: %(loans)s")
+                % {"servicer": to_servicer, "loans": _named(same)}
+            )
+        closed = [loan.loan_number for loan in loans if loan.status != LoanStatus.ACTIVE]
+        if closed:
+            errors.setdefault("loan_numbers", []).append(_("Not active: %s") % _named(closed))
+    if not loans and "loan_numbers" not in errors:
+        errors.setdefault("loan_numbers", []).append(_("No loan matches this selection."))
+
+    ids = [loan.pk for loan in loans]
+    open_since: dict[int, datetime.date] = {}
+    for chunk in _chunks(ids):
+        open_since.update(
+            ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).values_list(
+                "loan_id", "since"
+            )
+        )
+    too_early = [
+        loan.loan_number for loan in loans if effective_date <= open_since.get(loan.pk, loan.servicer_since)
+    ]
+    if too_early:
+        errors.setdefault("effective_date", []).append(
+            _("These loans have had their servicer only since this date or later: %s") % _named(too_early)
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    change_reason = reason or _("Servicing transferred to %(servicer)s") % {"servicer": to_servicer.code}
+
+    # Close the open assignments in one UPDATE per chunk; a loan with none (booked before assignments were
+    # kept) gets its old servicer's period recorded, so the history has no gap.
+    for chunk in _chunks(ids):
+        ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).update(until=effective_date)
+    missing = [loan for loan in loans if loan.pk not in open_since]
+    ServicerAssignment.objects.bulk_create(
+        [
+            ServicerAssignment(
+                loan_id=loan.pk,
+                servicer_id=loan.servicer_id,
+                since=loan.servicer_since,
+                until=effective_date,
+                reason=_("Recorded at servicing transfer"),
+                recorded_by=user,
+            )
+            for loan in missing
+        ],
+        batch_size=_CHUNK,
+    )
+    ServicerAssignment.objects.bulk_create(
+        [
+            ServicerAssignment(
+                loan_id=loan.pk,
+                servicer=to_servicer,
+                since=effective_date,
+                reason=change_reason[:200],
+                recorded_by=user,
+            )
+            for loan in loans
+        ],
+        batch_size=_CHUNK,
+    )
+
+    old_servicers = {loan.pk: loan.servicer for loan in loans}
+    for loan in loans:
+        loan.servicer = to_servicer
+        loan.servicer_since = effective_date
+        loan.updated_at = now
+    bulk_update_with_history(
+        loans,
+        Loan,
+        ["servicer", "servicer_since", "updated_at"],
+        batch_size=_CHUNK,
+        default_user=user,
+        default_change_reason=change_reason[:100],
+        default_date=now,
+    )
+
+    sources = {servicer.pk for servicer in old_servicers.values()}
+    transfer = ServicingTransfer.objects.create(
+        from_servicer=next(iter(old_servicers.values())) if len(sources) == 1 else from_servicer,
+        to_servicer=to_servicer,
+        effective_date=effective_date,
+        loan_count=len(loans),
+        selection={
+            "loan_numbers": len(loan_numbers or []),
+            "from_servicer": from_servicer.code if from_servicer else None,
+            "office": office.code if office else None,
+        },
+        reason=reason,
+        created_by=user if user and user.is_authenticated else None,
+    )
+    TransferNotice.objects.bulk_create(
+        _notices(transfer=transfer, loans=loans, old_servicers=old_servicers), batch_size=_CHUNK
+    )
+    return transfer
+
+
+def _notices(
+    *, transfer: ServicingTransfer, loans: list[Loan], old_servicers: dict[int, Servicer]
+) -> Iterator[TransferNotice]:
+    contacts = {
+        contact.servicer_id: contact
+        for contact in ServicerContact.objects.filter(
+            servicer_id__in={transfer.to_servicer_id, *(s.pk for s in old_servicers.values())}
+        )
+    }
+    template = get_template("servicing/transfers_notice.txt")
+    for loan in loans:
+        borrower = loan.borrower
+        old = old_servicers[loan.pk]
+        language = borrower.preferred_language or "da"
+        with translation.override(language):
+            context = {
+                "borrower": borrower,
+                "loan": loan,
+                "old": old,
+                "new": transfer.to_servicer,
+                "old_contact": contacts.get(old.pk),
+                "new_contact": contacts.get(transfer.to_servicer_id),
+                "effective_date": transfer.effective_date,
+                "last_day_old": transfer.effective_date - datetime.timedelta(days=1),
+                "grace_days": GRACE_DAYS,
+            }
+            body = template.render(context).strip() + "\n"
+            subject = _("Your loan %(loan)s will be serviced by %(servicer)s") % {
+                "loan": loan.loan_number,
+                "servicer": transfer.to_servicer.name,
+            }
+        yield TransferNotice(
+            transfer=transfer,
+            loan_id=loan.pk,
+            borrower_id=borrower.pk,
+            old_servicer_id=old.pk,
+            new_servicer_id=transfer.to_servicer_id,
+            effective_date=transfer.effective_date,
+            language=language,
+            channel=TransferNotice.Channel.EMAIL if borrower.email else TransferNotice.Channel.LETTER,
+            subject=subject[:200],
+            body=body,
+        )
+
+
+def transfer_notices_send(*, transfer: ServicingTransfer) -> int:
+    """E-mail the transfer's e-mail notices not yet sent (letters go in the printed batch). Returns how many.
+
+    Each notice is claimed with a state-guarded UPDATE before it is sent, so a second run sends nothing twice.
+    """
+    from django.conf import settings
+    from django.core.mail import EmailMessage, get_connection
+
+    pending = transfer.notices.filter(
+        channel=TransferNotice.Channel.EMAIL, sent_at__isnull=True
+    ).select_related("borrower")
+    sent = 0
+    with get_connection() as connection:
+        for notice in pending.iterator(chunk_size=500):
+            if not TransferNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(
+                sent_at=timezone.now()
+            ):
+                continue
+            EmailMessage(
+                notice.subject,
+                notice.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notice.borrower.email],
+                connection=connection,
+            ).send()
+            sent += 1
+    return sent
+
+
+def transfer_letters_mark_sent(*, transfer: ServicingTransfer) -> int:
+    """The printed letter batch went out: mark its letters sent."""
+    return transfer.notices.filter(channel=TransferNotice.Channel.LETTER, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
