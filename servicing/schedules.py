@@ -1,0 +1,237 @@
+"""Payment schedules: pure functions, no database (docs/servicing_schedules.md states the rules).
+
+- Periodic rate r = annual rate (percent) / 100 / payments per year.
+- Annuity: the level payment is the exact annuity payment P·r / (1 − (1 + r)^−N), rounded half-up to the cent.
+- Interest each period = opening balance × r, rounded half-up to the cent; principal = payment − interest.
+- The last payment takes the rounding remainder, so the balance ends at exactly 0.00.
+- Serial: equal principal parts P / N rounded half-up to the cent (the last takes the remainder) plus interest.
+- Bullet: interest only, the whole principal with the last payment.
+- Interest-only-then-annuity: interest only on every interest date up to and including `interest_only_until`,
+  then the annuity over the remaining periods on the full balance.
+- Interest dates run from the first payment date every 12/n months (n dividing 12: 1, 2, 3, 4, 6, 12), or every
+  14 days (n = 26), up to the maturity date, which is always the last interest date (a short or long last period
+  still takes one period's interest: the terms of the loan are per period, not per day).
+- Month steps keep the first payment date's day of month and clamp to the month's last day: 31 January, then
+  28/29 February, 31 March, 30 April, ... (each date is computed from the first one, so a clamp never sticks).
+- The due date is the interest date moved to the next Danish bank day; the amounts do not change with it.
+"""
+
+import datetime
+import decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from .bankdays import next_bank_day
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MONTH_STEP_PAYMENTS = (1, 2, 3, 4, 6, 12)
+FORTNIGHTLY = 26
+ANNUITY = "annuity"
+SERIAL = "serial"
+BULLET = "bullet"
+INTEREST_ONLY = "interest_only"
+AMORTIZATIONS = (ANNUITY, SERIAL, BULLET, INTEREST_ONLY)
+
+# Enough digits that the annuity factor (1 + r)^N for N up to thousands is exact far below a cent.
+_CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    period: int
+    interest_date: datetime.date
+    due_date: datetime.date
+    payment: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance: Decimal  # after this payment
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round half-up to the cent (the only rounding the schedule does)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def add_months(start: datetime.date, months: int) -> datetime.date:
+    """`start` moved by whole months, keeping its day of month, clamped to the last day of the target month."""
+    month_index = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    if month == 12:
+        last_day = 31
+    else:
+        last_day = (datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(start.day, last_day))
+
+
+def period_step(payments_per_year: int, start: datetime.date, k: int) -> datetime.date:
+    """The k-th date after `start` (k = 0 is `start`) on the grid of the payment frequency."""
+    if payments_per_year == FORTNIGHTLY:
+        return start + datetime.timedelta(days=14 * k)
+    if payments_per_year not in MONTH_STEP_PAYMENTS:
+        raise ValueError(f"unsupported payments per year: {payments_per_year}")
+    return add_months(start, k * (12 // payments_per_year))
+
+
+def default_first_payment_date(*, origination_date: datetime.date, payments_per_year: int) -> datetime.date:
+    """One period after origination."""
+    return period_step(payments_per_year, origination_date, 1)
+
+
+def interest_dates(
+    *, first_payment_date: datetime.date, maturity_date: datetime.date, payments_per_year: int
+) -> list[datetime.date]:
+    """The grid dates from the first payment date before maturity, then the maturity date itself."""
+    dates = []
+    k = 0
+    while True:
+        day = period_step(payments_per_year, first_payment_date, k)
+        if day >= maturity_date:
+            break
+        dates.append(day)
+        k += 1
+    dates.append(maturity_date)
+    return dates
+
+
+def periodic_rate(*, annual_rate: Decimal, payments_per_year: int) -> Decimal:
+    return _CONTEXT.divide(Decimal(annual_rate), Decimal(100 * payments_per_year))
+
+
+def annuity_payment(*, principal: Decimal, rate: Decimal, periods: int) -> Decimal:
+    """The level payment for `periods` payments at periodic `rate`, rounded half-up to the cent."""
+    if periods <= 0:
+        raise ValueError("an annuity needs at least one period")
+    principal = Decimal(principal)
+    if rate == 0:
+        return cents(principal / periods)
+    ctx = _CONTEXT
+    discount = ctx.power(ctx.add(Decimal(1), rate), -periods)
+    exact = ctx.divide(ctx.multiply(principal, rate), ctx.subtract(Decimal(1), discount))
+    return cents(exact)
+
+
+def payment_schedule(
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    payments_per_year: int,
+    amortization: str,
+    first_payment_date: datetime.date,
+    maturity_date: datetime.date,
+    interest_only_until: datetime.date | None = None,
+) -> list[ScheduleRow]:
+    """The whole schedule of a loan of `principal` from its first payment date to maturity."""
+    return schedule_rows(
+        balance=principal,
+        dates=interest_dates(
+            first_payment_date=first_payment_date,
+            maturity_date=maturity_date,
+            payments_per_year=payments_per_year,
+        ),
+        rate=periodic_rate(annual_rate=Decimal(annual_rate), payments_per_year=payments_per_year),
+        amortization=amortization,
+        interest_only_until=interest_only_until,
+    )
+
+
+def schedule_rows(
+    *,
+    balance: Decimal,
+    dates: list[datetime.date],
+    rate: Decimal,
+    amortization: str,
+    interest_only_until: datetime.date | None = None,
+    first_period: int = 1,
+) -> list[ScheduleRow]:
+    """The schedule paying off `balance` on the given interest dates at periodic `rate`.
+
+    `first_period` numbers the first row (a migrated loan's remaining schedule keeps its place in the term).
+    """
+    if amortization not in AMORTIZATIONS:
+        raise ValueError(f"unknown amortization: {amortization}")
+    balance = cents(Decimal(balance))
+    if balance <= 0 or not dates:
+        return []
+    count = len(dates)
+
+    # How many leading periods pay interest only.
+    if amortization == BULLET:
+        interest_only_periods = count - 1
+    elif amortization == INTEREST_ONLY and interest_only_until is not None:
+        interest_only_periods = min(sum(1 for day in dates if day <= interest_only_until), count - 1)
+    else:
+        interest_only_periods = 0
+    amortizing = count - interest_only_periods
+
+    level_payment = serial_part = None
+    if amortization in (ANNUITY, INTEREST_ONLY):
+        level_payment = annuity_payment(principal=balance, rate=rate, periods=amortizing)
+    elif amortization == SERIAL:
+        serial_part = cents(balance / amortizing)
+
+    rows = []
+    for index, interest_date in enumerate(dates):
+        interest = cents(balance * rate)
+        if index == count - 1:
+            principal_part = balance  # the last payment takes the rounding remainder
+        elif index < interest_only_periods:
+            principal_part = ZERO
+        elif serial_part is not None:
+            principal_part = min(serial_part, balance)
+        else:
+            # Never negative principal, never more than is owed (possible only at absurd rates).
+            principal_part = min(max(level_payment - interest, ZERO), balance)
+        balance -= principal_part
+        rows.append(
+            ScheduleRow(
+                period=first_period + index,
+                interest_date=interest_date,
+                due_date=next_bank_day(interest_date),
+                payment=interest + principal_part,
+                interest=interest,
+                principal=principal_part,
+                balance=balance,
+            )
+        )
+    return rows
+
+
+def loan_interest_dates(loan) -> list[datetime.date]:
+    """All interest dates of a loan's term, from its first payment date (or one period after origination)."""
+    payments_per_year = int(loan.payments_per_year)
+    first = loan.first_payment_date or default_first_payment_date(
+        origination_date=loan.origination_date, payments_per_year=payments_per_year
+    )
+    return interest_dates(
+        first_payment_date=first, maturity_date=loan.maturity_date, payments_per_year=payments_per_year
+    )
+
+
+def schedule_for_loan(loan) -> list[ScheduleRow]:
+    """The schedule of a `loanregister.Loan` (duck-typed: any object with its fields).
+
+    A loan with a `balance_date` (migrated with its outstanding balance) gets its remaining schedule: the
+    interest dates after the balance date, starting from `outstanding_balance` and amortized over the remaining
+    periods (as a Danish mortgage is after an extra repayment: the term is kept, the payment is recomputed).
+    Its periods keep their numbers in the whole term. Any other loan is scheduled from its principal.
+    """
+    dates = loan_interest_dates(loan)
+    first_period = 1
+    balance = loan.principal
+    if loan.balance_date is not None:
+        skipped = sum(1 for day in dates if day <= loan.balance_date)
+        dates = dates[skipped:]
+        first_period += skipped
+        balance = loan.outstanding_balance
+    return schedule_rows(
+        balance=balance,
+        dates=dates,
+        rate=periodic_rate(
+            annual_rate=Decimal(loan.interest_rate), payments_per_year=int(loan.payments_per_year)
+        ),
+        amortization=loan.amortization,
+        interest_only_until=loan.interest_only_until,
+        first_period=first_period,
+    )
