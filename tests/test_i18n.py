@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from loanregister.models import UserPreference
+from loanregister.models import Borrower, Loan, Property, Servicer, UserPreference
+from loanregister.services import register_events_sync
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "da" / "LC_MESSAGES" / "django.po"
 
@@ -171,3 +172,97 @@ def test_language_switch_works_before_sign_in():
     page = client.get(reverse("login"))
     assert '<html lang="en">' in page.content.decode()
     assert UserPreference.objects.count() == 0
+
+
+# -- the register page in the user's language -----------------------------------------------------------------
+
+
+def _loan_in_the_window(*, number: str, balance: str, currency: str = "DKK") -> Loan:
+    """One active loan maturing next month, so that it is on the register's default page (today to +12 months)."""
+    servicer, _ = Servicer.objects.get_or_create(
+        code="OWN", defaults={"name": "Egen administration", "is_own": True}
+    )
+    loan = Loan.objects.create(
+        loan_number=number,
+        borrower=Borrower.objects.create(name=f"Låntager {number}", email=f"{number}@example.dk"),
+        property=Property.objects.create(
+            property_id=f"BFE-{number}", address="Søvej 1", category="owner_occupied"
+        ),
+        servicer=servicer,
+        servicer_since=datetime.date(2020, 1, 1),
+        loan_type="adjustable",
+        currency=currency,
+        principal=Decimal("2000000"),
+        outstanding_balance=Decimal(balance),
+        interest_rate=Decimal("3.5"),
+        origination_date=datetime.date(2020, 1, 1),
+        maturity_date=datetime.date.today() + datetime.timedelta(days=40),
+    )
+    register_events_sync(loan_ids=[loan.id])
+    return loan
+
+
+def _user_with_language(make_user, username: str, language: str):
+    user = make_user(username, "loan_officer")
+    UserPreference.objects.create(user=user, language=language)
+    return user
+
+
+@pytest.mark.django_db
+def test_register_renders_in_danish_for_a_danish_user(make_user):
+    # given a loan of 1,234,567.89 DKK in the window, and a user whose preference is Danish, on an English browser
+    _loan_in_the_window(number="DA-1", balance="1234567.89")
+    _user_with_language(make_user, "dorte", "da")
+    client = Client(headers={"accept-language": "en"})
+    _login(client, "dorte")
+    # when she opens the register
+    response = client.get(reverse("loanregister:register"))
+    html = response.content.decode()
+    # then headings, event names and amounts are Danish
+    assert response.status_code == 200
+    assert '<html lang="da">' in html
+    assert "<h1>Forfaldsregister</h1>" in html
+    assert ">Restgæld<" in html, "the balance column is headed in Danish"
+    assert ">Udløb<" in html, "the event kind is shown in Danish"
+    assert "1.234.567,89 kr." in html
+    assert "Maturity register" not in html and "Outstanding balance" not in html
+
+
+@pytest.mark.django_db
+def test_register_renders_in_english_for_an_english_user(make_user):
+    # given the same loan, and a user whose preference is English, on a Danish browser
+    _loan_in_the_window(number="EN-1", balance="1234567.89")
+    _user_with_language(make_user, "erik", "en")
+    client = Client(headers={"accept-language": "da"})
+    _login(client, "erik")
+    # when he opens the register
+    response = client.get(reverse("loanregister:register"))
+    html = response.content.decode()
+    # then it is English, with English number formatting
+    assert response.status_code == 200
+    assert '<html lang="en">' in html
+    assert "<h1>Maturity register</h1>" in html
+    assert "Outstanding balance" in html
+    assert "DKK 1,234,567.89" in html
+    assert "Forfaldsregister" not in html and "1.234.567,89" not in html
+
+
+@pytest.mark.django_db
+def test_register_language_switch_is_remembered_in_a_new_session(make_user):
+    # given an English-speaking user who switches the register to Danish
+    _loan_in_the_window(number="SW-1", balance="1234567.89")
+    _user_with_language(make_user, "frej", "en")
+    first = Client(headers={"accept-language": "en"})
+    _login(first, "frej")
+    register_url = reverse("loanregister:register")
+    assert "<h1>Maturity register</h1>" in first.get(register_url).content.decode()
+    _switch(first, "da", next_url=register_url)
+    assert "<h1>Forfaldsregister</h1>" in first.get(register_url).content.decode()
+    # when he signs out and in again in a brand-new session, from an English browser with no cookies
+    first.post(reverse("logout"))
+    second = Client(headers={"accept-language": "en"})
+    _login(second, "frej")
+    html = second.get(register_url).content.decode()
+    # then the register is still Danish
+    assert "<h1>Forfaldsregister</h1>" in html
+    assert "1.234.567,89 kr." in html
