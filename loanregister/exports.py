@@ -1,0 +1,269 @@
+"""Campaign exports of the filtered register (CSV in two dialects, XLSX), streamed in constant memory.
+
+The web view and `manage.py export_maturities` both call `export_start` + the stream it returns, so the file
+is the same whichever way it was made. Rows come from a server-side cursor (`.iterator(chunk_size=...)`) of
+plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
+first and fills in its row count when the stream ends (or marks it incomplete when the download breaks off).
+
+Order: event_date, then loan_number (then event, for a loan with two events on one date). The web list is
+ordered (event_date, id) for its keyset pages; a campaign file is easier to check by loan number.
+"""
+
+import csv
+import datetime
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import ExportLog
+from .privacy import VIEW_CONTACT_DETAILS_PERMISSION
+
+EXPORT_PERMISSION = "loanregister.export_register"
+EXCEL_MAX_ROWS = 1_048_576  # rows on one Excel sheet, the header row included
+CHUNK_SIZE = 2000
+
+# (header, ORM path from RegisterEvent). Loan fields come from the copies on the event where there are any.
+COLUMNS: list[tuple[str, str]] = [
+    ("loan_number", "loan_number"),
+    ("event", "kind"),
+    ("event_date", "event_date"),
+    ("borrower_name", "borrower__name"),
+    ("borrower_address", "borrower__address"),
+    ("email", "borrower__email"),
+    ("phone", "borrower__phone"),
+    ("preferred_language", "borrower__preferred_language"),
+    ("property_address", "loan__property__address"),
+    ("loan_type", "loan_type"),
+    ("currency", "currency"),
+    ("outstanding_balance", "outstanding_balance"),
+    ("maturity_date", "loan__maturity_date"),
+    ("office", "office__code"),
+    ("office_name", "office__name"),
+    ("officer", "officer__username"),
+    ("officer_email", "officer__email"),
+    ("servicer", "servicer__name"),
+]
+HEADER = [name for name, _path in COLUMNS]
+CONTACT_COLUMNS = {"borrower_address", "email", "phone"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    delimiter: str
+    decimal: str
+    bom: bool
+
+
+DIALECTS = {
+    # comma, decimal point, UTF-8: what programs and most mail-merge tools read
+    "plain": Dialect("plain", ",", ".", False),
+    # what a Danish Excel opens by double-click: semicolon, decimal comma, and a BOM so that æøå show
+    "excel_da": Dialect("excel_da", ";", ",", True),
+}
+FORMATS = ("csv", "xlsx")
+
+
+class ExportError(Exception):
+    """The export cannot be made as asked (the message says what to do instead)."""
+
+
+def xlsx_max_rows() -> int:
+    return getattr(settings, "REGISTER_XLSX_MAX_ROWS", EXCEL_MAX_ROWS)
+
+
+def can_export(user) -> bool:
+    return user is not None and user.has_perm(EXPORT_PERMISSION)
+
+
+def export_queryset(*, events: QuerySet, include_do_not_contact: bool = False) -> QuerySet:
+    """The rows of the file, as tuples in HEADER order, in the documented order."""
+    rows = events.order_by()
+    if not include_do_not_contact:
+        rows = rows.filter(borrower__do_not_contact=False)
+    return rows.order_by("event_date", "loan_number", "kind").values_list(*[path for _name, path in COLUMNS])
+
+
+def _file_name(fmt: str, filters: dict) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    window = "_".join(str(filters.get(key) or "open") for key in ("date_from", "date_to"))
+    return f"maturities_{window}_{stamp}.{fmt}"
+
+
+def _json_filters(data) -> dict:
+    """The filter as given (a QueryDict or dict), without empty values, for the audit record."""
+    result: dict = {}
+    keys = data.keys() if hasattr(data, "keys") else []
+    for key in keys:
+        values = data.getlist(key) if hasattr(data, "getlist") else data[key]
+        if not isinstance(values, list | tuple):
+            values = [values]
+        values = [str(v) for v in values if v not in (None, "")]
+        if values:
+            result[key] = values[0] if len(values) == 1 else values
+    return result
+
+
+@dataclass
+class Export:
+    log: ExportLog
+    content_type: str
+    file_name: str
+    chunks: Iterator[bytes]
+
+
+def export_start(
+    *,
+    events: QuerySet,
+    user,
+    fmt: str = "csv",
+    dialect: str = "plain",
+    include_do_not_contact: bool = False,
+    filters=None,
+    source: str = ExportLog.Source.WEB,
+    contact_details: bool | None = None,
+) -> Export:
+    """Log the export and return its stream. Raises ExportError for an unknown format/dialect or an XLSX that
+    would not fit on an Excel sheet. `contact_details` defaults to the user's permission (True with no user:
+    the command run by an operator on the server)."""
+    if fmt not in FORMATS:
+        raise ExportError(_("Unknown format %(fmt)s: use csv or xlsx.") % {"fmt": fmt})
+    if fmt == "csv" and dialect not in DIALECTS:
+        raise ExportError(_("Unknown CSV dialect %(d)s: use plain or excel_da.") % {"d": dialect})
+    if contact_details is None:
+        contact_details = user is None or user.has_perm(VIEW_CONTACT_DETAILS_PERMISSION)
+    rows = export_queryset(events=events, include_do_not_contact=include_do_not_contact)
+    if fmt == "xlsx":
+        limit = xlsx_max_rows() - 1  # the header takes one row
+        if rows[: limit + 1].count() > limit:
+            raise ExportError(
+                _(
+                    "The list has more than %(limit)s rows, more than an Excel sheet holds. "
+                    "Narrow the filter or export CSV instead."
+                )
+                % {"limit": f"{limit:,}"}
+            )
+    filter_json = _json_filters(filters or {})
+    log = ExportLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        source=source,
+        format=fmt,
+        dialect=dialect if fmt == "csv" else "",
+        filters=filter_json,
+        include_do_not_contact=include_do_not_contact,
+        with_contact_details=contact_details,
+        file_name=_file_name(fmt, filter_json),
+    )
+    if fmt == "csv":
+        chunks = _logged(log, _csv_chunks(rows, DIALECTS[dialect], contact_details))
+        content_type = "text/csv; charset=utf-8"
+    else:
+        chunks = _logged(log, _xlsx_chunks(rows, contact_details))
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Export(log=log, content_type=content_type, file_name=log.file_name, chunks=chunks)
+
+
+class _Counter:
+    rows = 0
+
+
+def _logged(log: ExportLog, produce) -> Iterator[bytes]:
+    """Run a chunk producer and record its row count in the log when it ends, however it ends."""
+    counter = _Counter()
+    completed = False
+    try:
+        yield from produce(counter)
+        completed = True
+    finally:
+        ExportLog.objects.filter(pk=log.pk).update(
+            row_count=counter.rows, completed=completed, finished_at=timezone.now()
+        )
+        log.row_count, log.completed = counter.rows, completed
+
+
+def _cell_text(value, decimal_sep: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = f"{value:.2f}"
+        return text.replace(".", decimal_sep) if decimal_sep != "." else text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _blank_contacts(contact_details: bool) -> list[int]:
+    if contact_details:
+        return []
+    return [index for index, name in enumerate(HEADER) if name in CONTACT_COLUMNS]
+
+
+def _csv_chunks(rows: QuerySet, dialect: Dialect, contact_details: bool):
+    def produce(counter: _Counter) -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
+        if dialect.bom:
+            buffer.write("\ufeff")
+        writer.writerow(HEADER)
+        blank = _blank_contacts(contact_details)
+        decimal_sep = dialect.decimal
+        pending = 0
+        for row in rows.iterator(chunk_size=CHUNK_SIZE):
+            cells = [_cell_text(value, decimal_sep) for value in row]
+            for index in blank:
+                cells[index] = ""
+            writer.writerow(cells)
+            counter.rows += 1
+            pending += 1
+            if pending >= CHUNK_SIZE:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+                pending = 0
+        yield buffer.getvalue().encode("utf-8")
+
+    return produce
+
+
+def _xlsx_chunks(rows: QuerySet, contact_details: bool):
+    def produce(counter: _Counter) -> Iterator[bytes]:
+        from openpyxl import Workbook
+
+        # write_only keeps memory flat (openpyxl "Optimised modes"); the file goes to disk, then out.
+        handle, path = tempfile.mkstemp(prefix="register-export-", suffix=".xlsx")
+        os.close(handle)
+        try:
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet(title="maturities")
+            sheet.append(HEADER)
+            blank = _blank_contacts(contact_details)
+            for row in rows.iterator(chunk_size=CHUNK_SIZE):
+                cells = list(row)
+                for index in blank:
+                    cells[index] = None
+                sheet.append(cells)
+                counter.rows += 1
+            book.save(path)
+            with open(path, "rb") as stream:
+                while chunk := stream.read(64 * 1024):
+                    yield chunk
+        finally:
+            os.unlink(path)
+
+    return produce
+
+
+def export_to_file(export: Export, path) -> int:
+    """Write an export's stream to a file (the command); returns the row count."""
+    with open(path, "wb") as out:
+        for chunk in export.chunks:
+            out.write(chunk)
+    return export.log.row_count or 0

@@ -1,0 +1,106 @@
+"""What the loan page shows: terms, borrower (masked per role), property, servicer history (REG-4), register
+events and the audited change history (who, when, what changed)."""
+
+from django.db.models import QuerySet
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from .models import Loan
+from .privacy import contact_for, national_id_for
+
+HISTORY_LIMIT = 50
+SERVICING_PANELS = "servicing/_loan_panels.html"
+# Fields whose change is not worth a line of history (bookkeeping of the history itself).
+_HISTORY_SKIP = {"updated_at", "created_at"}
+
+
+def loan_queryset() -> QuerySet:
+    return Loan.objects.select_related("borrower", "property", "office", "officer", "servicer")
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field removed since the history row was written
+        return name
+
+
+def _display(record, name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    field = None
+    try:
+        field = record.instance._meta.get_field(name)
+    except Exception:  # noqa: BLE001
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation and field.many_to_one:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
+    if field.many_to_many:
+        return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+    return str(value)
+
+
+def loan_history(*, loan: Loan, limit: int = HISTORY_LIMIT) -> list[dict]:
+    """The loan's history newest first: who, when, the kind of change, and each field's old → new value."""
+    records = list(
+        loan.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    entries = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=_HISTORY_SKIP)
+            for change in delta.changes:
+                changes.append(
+                    {
+                        "field": _field_label(Loan, change.field),
+                        "old": _display(record, change.field, change.old),
+                        "new": _display(record, change.field, change.new),
+                    }
+                )
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "type": record.get_history_type_display(),
+                "type_code": record.history_type,
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+def loan_context(*, loan: Loan, user) -> dict:
+    borrower = loan.borrower
+    return {
+        "loan": loan,
+        "borrower": borrower,
+        "national_id": national_id_for(user, borrower.national_id),
+        "email": contact_for(user, borrower.email, "email"),
+        "phone": contact_for(user, borrower.phone, "phone"),
+        "address": contact_for(user, borrower.address, "address"),
+        "co_borrowers": [
+            {"name": co.name, "national_id": national_id_for(user, co.national_id)}
+            for co in loan.co_borrowers.all()
+        ],
+        "assignments": list(
+            loan.servicer_assignments.select_related("servicer", "recorded_by").order_by("-since", "-id")
+        ),
+        "events": list(loan.register_events.order_by("event_date", "id")),
+        "history": loan_history(loan=loan),
+        "servicing_panels": _servicing_panels(),
+    }
+
+
+def _servicing_panels() -> str | None:
+    """The servicing app's panels (schedule, ledger) when its template exists; the page works without it."""
+    try:
+        get_template(SERVICING_PANELS)
+    except TemplateDoesNotExist:
+        return None
+    return SERVICING_PANELS

@@ -1,0 +1,308 @@
+"""Reading the maturity register (REG-1, REG-3): the filtered list, its keyset pages, totals and ladder.
+
+The view passes `request.GET`; everything else happens here. Costs stay flat at a million loans:
+- pages seek on (event_date, id) with a row-value comparison, never OFFSET, so page 1,000 costs page 1;
+- the totals and the ladder are one GROUP BY over the filtered set, run only when a capped count (a LIMIT,
+  never a COUNT over the whole table) says the set holds at most `REGISTER_AGGREGATE_LIMIT` events.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import QueryDict
+from django.utils import timezone
+
+from stats.rates import dkk_rates
+
+from .filters import RegisterFilter
+from .models import RegisterEvent
+
+PAGE_SIZE = 50
+DEFAULT_MONTHS = 12
+
+
+def aggregate_limit() -> int:
+    return getattr(settings, "REGISTER_AGGREGATE_LIMIT", 100_000)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Today up to and including the same day twelve months on."""
+    today = today or timezone.localdate()
+    return today, add_months(today, DEFAULT_MONTHS)
+
+
+def register_filterset(*, data: QueryDict | dict | None, request=None) -> RegisterFilter:
+    """The FilterSet over the register; a window not given at all (key absent) is today..+12 months.
+
+    A window field present but empty means "open on that side", so a user can clear the default.
+    """
+    params = QueryDict(mutable=True)
+    if data is not None:
+        if isinstance(data, QueryDict):
+            params = data.copy()
+        else:
+            for key, value in data.items():
+                if isinstance(value, list | tuple):
+                    params.setlist(key, [str(v) for v in value])
+                elif value is not None:
+                    params[key] = str(value)
+    start, end = default_window()
+    if "date_from" not in params and "date_to" not in params:
+        params["date_from"] = start.isoformat()
+        params["date_to"] = end.isoformat()
+    return RegisterFilter(params, queryset=RegisterEvent.objects.all(), request=request)
+
+
+def register_events(*, filterset: RegisterFilter) -> QuerySet:
+    """The filtered events, unordered. An invalid filter gives no rows (the form says why) rather than
+    silently dropping the bad field and widening the list."""
+    if filterset.is_bound and not filterset.is_valid():
+        return RegisterEvent.objects.none()
+    return filterset.qs.order_by()
+
+
+# --- keyset pages ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    event_date: datetime.date
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.event_date.isoformat()}_{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> "Cursor | None":
+        if not value:
+            return None
+        try:
+            day, _sep, pk = value.partition("_")
+            return cls(datetime.date.fromisoformat(day), int(pk))
+        except ValueError:
+            return None
+
+
+@dataclass
+class Page:
+    rows: list[RegisterEvent]
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
+
+    @property
+    def is_first(self) -> bool:
+        return self.prev_cursor is None
+
+
+def _seek(queryset: QuerySet, cursor: Cursor, *, forward: bool) -> QuerySet:
+    """(event_date, id) > cursor (or <): a row-value comparison the (…, event_date, id) indexes answer directly."""
+    try:
+        from django.db.models.fields.tuple_lookups import (
+            Tuple,
+            TupleGreaterThan,
+            TupleLessThan,
+        )
+    except ImportError:  # pragma: no cover - older/newer Django without the tuple lookups
+        if forward:
+            return queryset.filter(
+                Q(event_date__gt=cursor.event_date) | Q(event_date=cursor.event_date, id__gt=cursor.id)
+            )
+        return queryset.filter(
+            Q(event_date__lt=cursor.event_date) | Q(event_date=cursor.event_date, id__lt=cursor.id)
+        )
+    lookup = TupleGreaterThan if forward else TupleLessThan
+    return queryset.filter(lookup(Tuple(F("event_date"), F("id")), (cursor.event_date, cursor.id)))
+
+
+def register_page(
+    *,
+    queryset: QuerySet,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of the filtered events in (event_date, id) order: after a cursor, before one, or the first.
+
+    `id` breaks ties between events on the same date, so the order is total and stable: paging forward and back
+    shows every event exactly once. One row more than the page is read to know whether another page follows.
+    """
+    after_cursor, before_cursor = Cursor.decode(after), Cursor.decode(before)
+    related = queryset.select_related("loan", "borrower", "office", "officer", "servicer")
+    if before_cursor is not None:
+        rows = list(_seek(related, before_cursor, forward=False).order_by("-event_date", "-id")[: size + 1])
+        has_more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_more_after = True
+    else:
+        base = related if after_cursor is None else _seek(related, after_cursor, forward=True)
+        rows = list(base.order_by("event_date", "id")[: size + 1])
+        has_more_after = len(rows) > size
+        rows = rows[:size]
+        has_more_before = after_cursor is not None
+    if not rows:
+        return Page(rows=[], next_cursor=None, prev_cursor=None)
+    first, last = rows[0], rows[-1]
+    return Page(
+        rows=rows,
+        next_cursor=Cursor(last.event_date, last.id) if has_more_after else None,
+        prev_cursor=Cursor(first.event_date, first.id) if has_more_before else None,
+    )
+
+
+# --- totals and ladder ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    events: int
+    balance: Decimal
+    rate: Decimal | None  # DKK per one unit; None when no rate was published
+    balance_dkk: Decimal | None
+
+
+@dataclass
+class LadderMonth:
+    month: datetime.date  # first day
+    events: int
+    balance_dkk: Decimal  # converted where a rate exists (see Totals.missing_rates)
+    date_from: datetime.date  # the month clipped to the filter's window: the bar's link
+    date_to: datetime.date
+    bar_height: float = 0.0
+    bar_y: float = 0.0
+    x: float = 0.0
+    label_x: float = 0.0
+
+
+@dataclass
+class Totals:
+    """The filtered set's figures. `exact` is False when the set is larger than the aggregate limit."""
+
+    exact: bool
+    events: int  # exact, or the limit when not exact ("more than …")
+    limit: int
+    rate_date: datetime.date
+    by_currency: list[CurrencyTotal] = field(default_factory=list)
+    months: list[LadderMonth] = field(default_factory=list)
+
+    @property
+    def missing_rates(self) -> list[str]:
+        return [t.currency for t in self.by_currency if t.rate is None]
+
+    @property
+    def balance_dkk(self) -> Decimal:
+        """The sum of what could be converted; see `missing_rates` for what could not."""
+        return sum((t.balance_dkk for t in self.by_currency if t.balance_dkk is not None), Decimal("0"))
+
+    @property
+    def max_month_events(self) -> int:
+        return max((m.events for m in self.months), default=0)
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def register_totals(
+    *,
+    queryset: QuerySet,
+    window: tuple[datetime.date | None, datetime.date | None] = (None, None),
+    rate_date: datetime.date | None = None,
+) -> Totals:
+    """Number of events and balance in DKK of the filtered set, by currency and by month (the ladder).
+
+    First a capped count (SELECT count(*) FROM (… LIMIT n+1)): it reads at most n+1 index entries, so a
+    filter matching millions costs what n does. Only when the set fits is it aggregated, in one GROUP BY of
+    (month, currency); the totals are the sum of the ladder's months, so both always agree with the list.
+    Balances convert at the last rate published on or before `rate_date` (today by default).
+    """
+    limit = aggregate_limit()
+    rate_date = rate_date or timezone.localdate()
+    plain = queryset.order_by()
+    capped = plain.values("id")[: limit + 1].count()
+    if capped > limit:
+        return Totals(exact=False, events=limit, limit=limit, rate_date=rate_date)
+    rows = list(
+        plain.annotate(month=TruncMonth("event_date"))
+        .values("month", "currency")
+        .annotate(n=Count("id"), balance=Sum("outstanding_balance"))
+        .order_by("month", "currency")
+    )
+    rates = dkk_rates({row["currency"] for row in rows}, rate_date)
+    by_currency: dict[str, CurrencyTotal] = {}
+    by_month: dict[datetime.date, LadderMonth] = {}
+    window_from, window_to = window
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        currency, balance = row["currency"], row["balance"] or Decimal("0")
+        rate = rates.get(currency)
+        total = by_currency.setdefault(
+            currency,
+            CurrencyTotal(currency, 0, Decimal("0"), rate, Decimal("0") if rate is not None else None),
+        )
+        total.events += row["n"]
+        total.balance += balance
+        converted = (balance * rate).quantize(Decimal("0.01")) if rate is not None else Decimal("0")
+        if total.balance_dkk is not None:
+            total.balance_dkk += converted
+        rung = by_month.get(month)
+        if rung is None:
+            start, end = month, _month_end(month)
+            if window_from and window_from > start:
+                start = window_from
+            if window_to and window_to < end:
+                end = window_to
+            rung = by_month[month] = LadderMonth(month, 0, Decimal("0"), start, end)
+        rung.events += row["n"]
+        rung.balance_dkk += converted
+    totals = Totals(
+        exact=True,
+        events=sum(t.events for t in by_currency.values()),
+        limit=limit,
+        rate_date=rate_date,
+        by_currency=sorted(by_currency.values(), key=lambda t: (t.currency != "DKK", t.currency)),
+        months=[by_month[m] for m in sorted(by_month)],
+    )
+    _lay_out_ladder(totals)
+    return totals
+
+
+# Geometry of the ladder's SVG (viewBox units); the template draws what is computed here.
+LADDER_HEIGHT = 160.0
+LADDER_BAR_WIDTH = 28.0
+LADDER_GAP = 8.0
+LADDER_TOP = 16.0
+
+
+def _lay_out_ladder(totals: Totals) -> None:
+    peak = totals.max_month_events or 1
+    for index, rung in enumerate(totals.months):
+        rung.bar_height = round(LADDER_HEIGHT * rung.events / peak, 1)
+        rung.bar_y = round(LADDER_TOP + LADDER_HEIGHT - rung.bar_height, 1)
+        rung.x = round(LADDER_GAP + index * (LADDER_BAR_WIDTH + LADDER_GAP), 1)
+        rung.label_x = round(rung.x + LADDER_BAR_WIDTH / 2, 1)
+
+
+def ladder_width(totals: Totals) -> float:
+    return LADDER_GAP + len(totals.months) * (LADDER_BAR_WIDTH + LADDER_GAP)
+
+
+def filter_window(filterset: RegisterFilter) -> tuple[datetime.date | None, datetime.date | None]:
+    """The window the filter applied (after validation), for the ladder's links."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return None, None
+    data = filterset.form.cleaned_data
+    return data.get("date_from"), data.get("date_to")

@@ -1,0 +1,129 @@
+"""The register pages: the list with its ladder, the export, and the loan page. Thin: selectors do the work."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from . import exports, loan_page, register
+from .models import Loan
+
+# Query keys that are not filters: the pager's cursors and the export's options.
+_NOT_FILTERS = {"after", "before", "format", "dialect"}
+
+
+def _filter_query(filterset) -> str:
+    """The filter as a query string (the default window made explicit), for pager, ladder and export links."""
+    pairs = [
+        (key, value)
+        for key in filterset.data.keys()
+        if key not in _NOT_FILTERS
+        for value in filterset.data.getlist(key)
+        if value not in ("", None)
+    ]
+    return urlencode(pairs)
+
+
+def _with(query: str, **extra) -> str:
+    more = urlencode([(k, v) for k, v in extra.items() if v not in (None, "")])
+    return "?" + "&".join(part for part in (query, more) if part)
+
+
+@require_GET
+@permission_required("loanregister.view_loan", raise_exception=True)
+def register_list(request: HttpRequest) -> HttpResponse:
+    filterset = register.register_filterset(data=request.GET, request=request)
+    events = register.register_events(filterset=filterset)
+    page = register.register_page(
+        queryset=events, after=request.GET.get("after"), before=request.GET.get("before")
+    )
+    window = register.filter_window(filterset)
+    totals = register.register_totals(queryset=events, window=window)
+    query = _filter_query(filterset)
+    for rung in totals.months:
+        rung.url = _with(
+            _filter_query_without_window(filterset),
+            date_from=rung.date_from.isoformat(),
+            date_to=rung.date_to.isoformat(),
+        )
+    context = {
+        "filter": filterset,
+        "page": page,
+        "totals": totals,
+        "window": window,
+        "query": query,
+        "first_url": _with(query),
+        "next_url": _with(query, after=page.next_cursor.encode()) if page.next_cursor else None,
+        "prev_url": _with(query, before=page.prev_cursor.encode()) if page.prev_cursor else None,
+        "ladder_width": register.ladder_width(totals),
+        "ladder_height": register.LADDER_HEIGHT + register.LADDER_TOP + 34,
+        "ladder_axis_y": register.LADDER_HEIGHT + register.LADDER_TOP,
+        "ladder_bar_width": register.LADDER_BAR_WIDTH,
+        "can_export": exports.can_export(request.user),
+        "export_urls": {
+            "csv": _with(query, format="csv", dialect="plain"),
+            "csv_excel_da": _with(query, format="csv", dialect="excel_da"),
+            "xlsx": _with(query, format="xlsx"),
+        },
+    }
+    return render(request, "loanregister/register.html", context)
+
+
+def _filter_query_without_window(filterset) -> str:
+    pairs = [
+        (key, value)
+        for key in filterset.data.keys()
+        if key not in _NOT_FILTERS | {"date_from", "date_to"}
+        for value in filterset.data.getlist(key)
+        if value not in ("", None)
+    ]
+    return urlencode(pairs)
+
+
+@require_GET
+def register_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV or XLSX. 403 without the export permission; every export is logged."""
+    if not exports.can_export(request.user):
+        raise PermissionDenied
+    filterset = register.register_filterset(data=request.GET, request=request)
+    back = reverse("loanregister:register") + _with(_filter_query(filterset))
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, filterset.errors.as_text())
+        return redirect(back)
+    try:
+        export = exports.export_start(
+            events=register.register_events(filterset=filterset),
+            user=request.user,
+            fmt=request.GET.get("format", "csv"),
+            dialect=request.GET.get("dialect", "plain"),
+            include_do_not_contact=request.GET.get("include_do_not_contact") in ("on", "true", "1"),
+            filters=filterset.data,
+        )
+    except exports.ExportError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    response["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or the browser cache
+    return response
+
+
+@require_GET
+@permission_required("loanregister.view_loan", raise_exception=True)
+def loan_detail(request: HttpRequest, loan_number: str) -> HttpResponse:
+    loan = get_object_or_404(loan_page.loan_queryset(), loan_number=loan_number)
+    return render(
+        request, "loanregister/loan_detail.html", loan_page.loan_context(loan=loan, user=request.user)
+    )
+
+
+@require_GET
+@permission_required("loanregister.view_loan", raise_exception=True)
+def loan_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = get_object_or_404(Loan.objects.only("loan_number"), pk=pk)
+    return redirect("loanregister:loan", loan_number=loan.loan_number)
