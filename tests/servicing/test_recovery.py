@@ -1,0 +1,161 @@
+"""Default and recovery (REC-1 to REC-3): the deficiency, the recourse path and the non-recourse path."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from loanregister.choices import LoanStatus
+from servicing.ledger import loan_balances
+from servicing.models import (
+    CollateralRecovery,
+    LegalCase,
+    LoanProgram,
+    Posting,
+    PostingKind,
+    RecourseRule,
+)
+from servicing.recovery import recourse_for, recovery_record
+
+from .servrest_support import disburse, make_loan
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2026, 3, 1)
+
+
+def _write_offs(loan) -> Decimal:
+    return sum(
+        (p.amount for p in Posting.objects.filter(loan=loan, kind=PostingKind.WRITE_OFF)), Decimal("0")
+    )
+
+
+def test_rec2_deficiency_of_a_non_recourse_loan_is_written_off(make_user):
+    # given the seed's example: 14,000 owing, the collateral recovered for 12,000, in a non-recourse state
+    user = make_user("collector", "collections")
+    loan = make_loan("CA-1", jurisdiction="US-CA", currency="USD")
+    disburse(loan, "14000.00")
+    # when
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=user)
+    # then the deficiency is 2,000, written off as a loss, and nothing is left owing
+    assert recovery.outstanding_balance == Decimal("14000.00")
+    assert recovery.deficiency == Decimal("2000.00")
+    assert recovery.recourse is False
+    assert recovery.outcome == CollateralRecovery.Outcome.WRITE_OFF
+    assert _write_offs(loan) == Decimal("2000.00")
+    assert recovery.write_off_posting.amount == Decimal("2000.00")
+    assert not LegalCase.objects.filter(loan=loan).exists()
+    balances = loan_balances(loan=loan)
+    assert balances.outstanding_principal == Decimal("0.00")
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.CHARGED_OFF
+    assert loan.outstanding_balance == Decimal("0.00")
+    assert recovery.recorded_by == user
+
+
+def test_rec2_deficiency_of_a_recourse_loan_goes_to_the_legal_team(make_user):
+    # given the same figures on a Danish loan (recourse)
+    user = make_user("collector", "collections")
+    loan = make_loan("DK-1", jurisdiction="DK")
+    disburse(loan, "14000.00")
+    # when
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=user)
+    # then a legal case pursues the 2,000 from the other assets; nothing is written off; 2,000 is still owed
+    assert recovery.deficiency == Decimal("2000.00")
+    assert recovery.outcome == CollateralRecovery.Outcome.LEGAL_CASE
+    case = LegalCase.objects.get(loan=loan)
+    assert case.amount == Decimal("2000.00")
+    assert case.recovery == recovery
+    assert set(case.assets_to_pursue) == {"deposit_accounts", "wages", "tax_refunds", "pensions"}
+    assert _write_offs(loan) == Decimal("0")
+    assert loan_balances(loan=loan).outstanding_principal == Decimal("2000.00")
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.DEFAULTED
+
+
+def test_rec2_collateral_covering_the_balance_leaves_no_deficiency():
+    # given
+    loan = make_loan("CA-2", jurisdiction="US-CA")
+    disburse(loan, "14000.00")
+    # when
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("15000.00"), user=None)
+    # then
+    assert recovery.deficiency == Decimal("0.00")
+    assert recovery.outcome == CollateralRecovery.Outcome.NO_DEFICIENCY
+    assert _write_offs(loan) == Decimal("0")
+    assert not LegalCase.objects.exists()
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.PAID_OFF
+
+
+def test_rec3_defaults_are_loaded_as_reference_data():
+    # then the 12 states, the three programs and Denmark are there, marked as defaults an admin reviews
+    non_recourse_states = set(
+        RecourseRule.objects.filter(recourse=False, program="").values_list("jurisdiction", flat=True)
+    )
+    assert non_recourse_states == {
+        f"US-{s}" for s in ["AK", "AZ", "CA", "CT", "HI", "ID", "MN", "NC", "ND", "TX", "UT", "WA"]
+    }
+    programs = set(
+        RecourseRule.objects.filter(jurisdiction="", recourse=False).values_list("program", flat=True)
+    )
+    assert programs == {"va", "usda", "fha"}
+    assert RecourseRule.objects.get(jurisdiction="DK", program="").recourse is True
+    assert not RecourseRule.objects.filter(is_default=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "program", "recourse"),
+    [
+        ("DK", "", True),
+        ("US-NY", "", True),  # the US rule: mortgages mostly recourse
+        ("US-TX", "", False),
+        ("US-NY", "fha", False),  # government-backed: non-recourse everywhere
+        ("US-NY", "va", False),
+        ("US-NY", "usda", False),
+        ("US-NY", "conventional", True),
+        ("SE", "", True),  # no rule: recourse, the common case
+    ],
+)
+def test_rec3_most_specific_rule_decides(jurisdiction, program, recourse):
+    # given
+    loan = make_loan("X-1", jurisdiction=jurisdiction)
+    if program:
+        LoanProgram.objects.create(loan=loan, program=program)
+    # when / then
+    assert recourse_for(loan=loan).recourse is recourse
+
+
+def test_rec3_editing_a_rule_changes_the_outcome():
+    # given Denmark made non-recourse by an admin
+    RecourseRule.objects.filter(jurisdiction="DK", program="").update(recourse=False)
+    loan = make_loan("DK-2", jurisdiction="DK")
+    disburse(loan, "14000.00")
+    # when
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=None)
+    # then the deficiency is written off instead of pursued
+    assert recovery.outcome == CollateralRecovery.Outcome.WRITE_OFF
+    assert recovery.recourse_rule.jurisdiction == "DK"
+    assert _write_offs(loan) == Decimal("2000.00")
+
+
+def test_rec1_a_non_recourse_agreement_is_not_overridden_by_a_recourse_state():
+    # given a Danish loan whose agreement names only the collateral
+    loan = make_loan("DK-3", jurisdiction="DK", recourse=False)
+    disburse(loan, "14000.00")
+    # when
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=None)
+    # then
+    assert recovery.outcome == CollateralRecovery.Outcome.WRITE_OFF
+
+
+def test_rec2_a_closed_loan_cannot_be_recovered_twice():
+    # given
+    loan = make_loan("CA-3", jurisdiction="US-CA")
+    disburse(loan, "14000.00")
+    recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=None)
+    # when / then
+    with pytest.raises(ValidationError):
+        recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("1.00"), user=None)
+    assert CollateralRecovery.objects.filter(loan=loan).count() == 1
