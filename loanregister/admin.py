@@ -62,7 +62,8 @@ class BorrowerAdmin(SimpleHistoryAdmin):
         return ["name", national_id, "preferred_language", "do_not_contact"]
 
     def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
+        stand_ins = ("masked_id", "masked_contact")
+        fields = [f for f in super().get_fields(request, obj) if f not in stand_ins]
         if not request.user.has_perm("loanregister.view_national_id"):
             fields = [f for f in fields if f != "national_id"] + ["masked_id"]
         if not request.user.has_perm("loanregister.view_contact_details"):
@@ -70,7 +71,12 @@ class BorrowerAdmin(SimpleHistoryAdmin):
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["masked_id", "masked_contact"]
+        # The masked stand-ins only for users who may not see the real values; others edit the real fields.
+        readonly = []
+        if not request.user.has_perm("loanregister.view_national_id"):
+            readonly.append("masked_id")
+        if not request.user.has_perm("loanregister.view_contact_details"):
+            readonly.append("masked_contact")
         return readonly
 
     @admin.display(description=_("national id"))
