@@ -12,7 +12,9 @@ Stable API used by the other servicing modules (escrow, recovery, notices):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -270,6 +272,31 @@ def principal_effect(debit_account: str, credit_account: str, amount: Decimal) -
     return effect
 
 
+# Inside `ledger_batch()` the register sync waits for the end of the batch: one set-based sync for all loans.
+_batch_loans: ContextVar[set[int] | None] = ContextVar("ledger_batch_loans", default=None)
+
+
+@contextmanager
+def ledger_batch() -> Iterator[None]:
+    """Post many transactions (an import) and sync the register once, for every loan touched, at the end."""
+    loans: set[int] = set()
+    token = _batch_loans.set(loans)
+    try:
+        yield
+    finally:
+        _batch_loans.reset(token)
+    if loans:
+        register_events_sync(loan_ids=loans)
+
+
+def _register_sync(loan: Loan) -> None:
+    batch = _batch_loans.get()
+    if batch is None:
+        register_events_sync(loan_ids=[loan.pk])
+    else:
+        batch.add(loan.pk)
+
+
 def _apply_to_loan(loan: Loan, delta: Decimal) -> None:
     """Move the cached balance with the ledger (same transaction) and keep the status and register in step."""
     if not delta:
@@ -292,7 +319,7 @@ def _apply_to_loan(loan: Loan, delta: Decimal) -> None:
     elif new_balance > 0 and loan.status == LoanStatus.PAID_OFF:
         loan.status = LoanStatus.ACTIVE
         loan.save(update_fields=["status", "updated_at"])
-    register_events_sync(loan_ids=[loan.pk])
+    _register_sync(loan)
 
 
 def _same(existing: Posting, **fields) -> bool:
@@ -622,6 +649,7 @@ __all__ = [
     "WaterfallRule",
     "installment_due_post",
     "ledger_balances",
+    "ledger_batch",
     "ledger_reconcile",
     "ledger_trial_balance",
     "loan_balances",
