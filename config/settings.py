@@ -165,6 +165,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 # Each entry expires before its next run so that missed runs do not pile up.
 NIGHTLY_JOBS = {
     # name: (task path, hour, minute)
+    "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
@@ -184,6 +185,11 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "servicing@example.dk")
+# What the payment notices (SRV-2) tell borrowers: who writes, where to pay, where to get help (COL-6).
+SERVICING_FIRM_NAME = env_str("SERVICING_FIRM_NAME", "")
+SERVICING_PAYMENT_ACCOUNT = env_str("SERVICING_PAYMENT_ACCOUNT", "")
+SERVICING_HELP_PHONE = env_str("SERVICING_HELP_PHONE", "")
+SERVICING_HELP_EMAIL = env_str("SERVICING_HELP_EMAIL", "")
 
 LOGGING = {
     "version": 1,
