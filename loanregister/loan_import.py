@@ -1,0 +1,743 @@
+"""`import_loans`: upsert the loan book from a CSV file, all-or-nothing (DESIGN.md §3, issue 2 item 5).
+
+One entry point, `loans_import`, used by the management command and the admin page. It reads the whole file,
+checks every row against the file itself and against the reference data loaded in a handful of bulk queries
+(no query per row), and only when no row is bad writes everything in one transaction with bulk operations,
+history included. A failed import writes nothing but its `ImportRun` record with the errors.
+
+The file's columns are documented in docs/import_loans.md.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from . import csvfiles
+from .choices import PAYMENTS_PER_YEAR_CHOICES, Amortization, LoanStatus, LoanType, PropertyCategory
+from .csvfiles import CellError, ErrorList
+from .models import Borrower, ImportRun, Loan, Office, Property, Servicer, ServicerAssignment
+from .privacy import normalize_national_id
+from .services import register_events_sync
+
+IMPORT_KIND = "loans"
+SYSTEM_USERNAME = "system"
+
+REQUIRED_COLUMNS = (
+    "loan_number",
+    "borrower_name",
+    "loan_type",
+    "currency",
+    "principal",
+    "interest_rate",
+    "origination_date",
+    "maturity_date",
+)
+OPTIONAL_COLUMNS = (
+    "borrower_id",
+    "borrower_email",
+    "borrower_phone",
+    "borrower_address",
+    "borrower_do_not_contact",
+    "property_id",
+    "property_category",
+    "property_address",
+    "jurisdiction",
+    "office",
+    "officer",
+    "servicer",
+    "outstanding_balance",
+    "balance_date",
+    "payments_per_year",
+    "amortization",
+    "first_payment_date",
+    "rate_reset_date",
+    "interest_only_until",
+    "recourse",
+    "status",
+)
+ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# Loan columns copied as they are (file column == model field); the others are resolved or defaulted below.
+_PLAIN_LOAN_FIELDS = (
+    "loan_type",
+    "currency",
+    "principal",
+    "interest_rate",
+    "origination_date",
+    "maturity_date",
+    "payments_per_year",
+    "amortization",
+    "first_payment_date",
+    "rate_reset_date",
+    "interest_only_until",
+    "recourse",
+    "status",
+)
+_BORROWER_COLUMNS = {
+    "borrower_name": "name",
+    "borrower_email": "email",
+    "borrower_phone": "phone",
+    "borrower_address": "address",
+    "borrower_do_not_contact": "do_not_contact",
+}
+_PROPERTY_COLUMNS = {
+    "property_category": "category",
+    "property_address": "address",
+    "jurisdiction": "jurisdiction",
+}
+_BATCH = 2000
+_QUERY_CHUNK = 10000
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    created_loan_ids: list[int] = field(default_factory=list)
+    updated_loan_ids: list[int] = field(default_factory=list)
+    import_run: ImportRun | None = None
+
+
+class _Failed(Exception):
+    """Raised inside the transaction to roll back when any row is bad."""
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _decimal_field(model, name: str, **bounds):
+    model_field = model._meta.get_field(name)
+    return csvfiles.amount(
+        max_digits=model_field.max_digits, decimal_places=model_field.decimal_places, **bounds
+    )
+
+
+def _required_text(max_length: int) -> Callable[[str], str]:
+    parse_text = csvfiles.text(max_length)
+
+    def parse(raw: str) -> str:
+        if not raw:
+            raise CellError(_("is required"))
+        return parse_text(raw)
+
+    return parse
+
+
+_rate = _decimal_field(Loan, "interest_rate")
+
+
+def _interest_rate(raw: str, *, decimal_comma: bool) -> Decimal:
+    value = _rate(raw, decimal_comma=decimal_comma)
+    if value >= 100:
+        raise CellError(
+            _("%(value)r reads as %(rate)s %% a year; give the rate in percent, e.g. 4.25")
+            % {"value": raw, "rate": value.normalize()}
+        )
+    return value
+
+
+def _national_id(raw: str) -> str:
+    try:
+        return normalize_national_id(raw)
+    except ValidationError as exc:
+        raise CellError(str(exc.messages[0])) from exc
+
+
+_PAYMENTS_PER_YEAR = {str(value): value for value, _label in PAYMENTS_PER_YEAR_CHOICES}
+
+
+def _payments_per_year(raw: str) -> int:
+    try:
+        return _PAYMENTS_PER_YEAR[raw]
+    except KeyError:
+        raise CellError(
+            _("%(value)r is not one of %(choices)s")
+            % {"value": raw, "choices": ", ".join(_PAYMENTS_PER_YEAR)}
+        ) from None
+
+
+def _jurisdiction(raw: str) -> str:
+    code = csvfiles.parse_region(raw)
+    return csvfiles.text(_max_length(Property, "jurisdiction"))(code)
+
+
+# Column -> parser of a non-blank cell; the numeric ones also take the file's decimal dialect.
+_PARSERS: dict[str, Callable] = {
+    "loan_number": _required_text(_max_length(Loan, "loan_number")),
+    "borrower_name": _required_text(_max_length(Borrower, "name")),
+    "loan_type": csvfiles.choice(LoanType.values),
+    "currency": csvfiles.parse_currency,
+    "principal": _decimal_field(Loan, "principal", positive=True),
+    "interest_rate": _interest_rate,
+    "origination_date": csvfiles.parse_date,
+    "maturity_date": csvfiles.parse_date,
+    "borrower_id": _national_id,
+    "borrower_email": csvfiles.email(_max_length(Borrower, "email")),
+    "borrower_phone": csvfiles.text(_max_length(Borrower, "phone")),
+    "borrower_address": csvfiles.text(_max_length(Borrower, "address")),
+    "borrower_do_not_contact": csvfiles.parse_boolean,
+    "property_id": csvfiles.text(_max_length(Property, "property_id")),
+    "property_category": csvfiles.choice(PropertyCategory.values),
+    "property_address": csvfiles.text(_max_length(Property, "address")),
+    "jurisdiction": _jurisdiction,
+    "office": csvfiles.text(_max_length(Office, "code")),
+    "officer": csvfiles.text(get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length),
+    "servicer": csvfiles.text(_max_length(Servicer, "code")),
+    "outstanding_balance": _decimal_field(Loan, "outstanding_balance"),
+    "balance_date": csvfiles.parse_date,
+    "payments_per_year": _payments_per_year,
+    "amortization": csvfiles.choice(Amortization.values),
+    "first_payment_date": csvfiles.parse_date,
+    "rate_reset_date": csvfiles.parse_date,
+    "interest_only_until": csvfiles.parse_date,
+    "recourse": csvfiles.parse_boolean,
+    "status": csvfiles.choice(LoanStatus.values),
+}
+_NUMERIC = {"principal", "interest_rate", "outstanding_balance"}
+# A blank cell in a present column means this (None: the field is empty).
+_BLANK = {
+    "borrower_email": "",
+    "borrower_phone": "",
+    "borrower_address": "",
+    "borrower_do_not_contact": False,
+    "property_category": None,
+    "property_address": None,
+    "jurisdiction": None,
+    "payments_per_year": 12,
+    "amortization": Amortization.ANNUITY.value,
+    "recourse": True,
+    "status": LoanStatus.ACTIVE.value,
+}
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, Any]  # column -> parsed value (None when the cell is blank); only present, valid cells
+    bad: set[str] = field(default_factory=set)  # columns whose cell was bad
+
+
+def _read_rows(data: bytes, errors: ErrorList) -> tuple[list[str], list[_Row]]:
+    text = csvfiles.decode(data, errors)
+    if text is None:
+        return [], []
+    csv_text = csvfiles.CsvText(text, errors)
+    csv_text.check_header(required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    columns = [(index, name) for index, name in enumerate(csv_text.header) if name in _PARSERS]
+    decimal_comma = csv_text.decimal_comma
+    rows: list[_Row] = []
+    for line, cells in csv_text.records():
+        row = _Row(line=line, values={})
+        for index, name in columns:
+            raw = cells[index].strip()
+            if not raw:
+                if name in REQUIRED_COLUMNS:
+                    errors.add(line, name, _("is required"))
+                    row.bad.add(name)
+                else:
+                    row.values[name] = _BLANK.get(name)
+                continue
+            parse = _PARSERS[name]
+            try:
+                row.values[name] = parse(raw, decimal_comma=decimal_comma) if name in _NUMERIC else parse(raw)
+            except CellError as exc:
+                errors.add(line, name, str(exc))
+                row.bad.add(name)
+        rows.append(row)
+    return csv_text.header, rows
+
+
+# ---------------------------------------------------------------- reference data, in bulk
+
+
+def _in_chunks(values: Iterable, size: int = _QUERY_CHUNK) -> Iterable[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _wanted(rows: list[_Row], column: str) -> set:
+    return {row.values[column] for row in rows if row.values.get(column)}
+
+
+@dataclass
+class _Reference:
+    loans: dict[str, Loan]
+    offices: dict[str, int]
+    officers: dict[str, Any]
+    servicers: dict[str, int]
+    own_servicers: list[int]
+    borrowers_by_id: dict[int, Borrower]
+    borrowers_by_national_id: dict[str, Borrower]
+    properties: dict[str, Property]
+    open_assignments: dict[int, ServicerAssignment]
+
+
+def _load_reference(rows: list[_Row]) -> _Reference:
+    loans: dict[str, Loan] = {}
+    for numbers in _in_chunks(_wanted(rows, "loan_number")):
+        loans.update((loan.loan_number, loan) for loan in Loan.objects.filter(loan_number__in=numbers))
+    User = get_user_model()
+    username_field = User.USERNAME_FIELD
+    officers = {
+        getattr(user, username_field): user.pk
+        for user in User.objects.filter(**{f"{username_field}__in": _wanted(rows, "officer")})
+    }
+    borrower_pks = {loan.borrower_id for loan in loans.values()}
+    borrowers_by_id: dict[int, Borrower] = {}
+    for pks in _in_chunks(borrower_pks):
+        borrowers_by_id.update((b.pk, b) for b in Borrower.objects.filter(pk__in=pks))
+    borrowers_by_national_id: dict[str, Borrower] = {}
+    for ids in _in_chunks(_wanted(rows, "borrower_id")):
+        # Several borrowers may share an id (entered by hand); the oldest one is the match.
+        for borrower in Borrower.objects.filter(national_id__in=ids).order_by("-pk"):
+            borrower = borrowers_by_id.setdefault(borrower.pk, borrower)
+            borrowers_by_national_id[borrower.national_id] = borrower
+    properties: dict[str, Property] = {}
+    for pids in _in_chunks(_wanted(rows, "property_id")):
+        properties.update((p.property_id, p) for p in Property.objects.filter(property_id__in=pids))
+    open_assignments: dict[int, ServicerAssignment] = {}
+    for pks in _in_chunks([loan.pk for loan in loans.values()]):
+        open_assignments.update(
+            (a.loan_id, a) for a in ServicerAssignment.objects.filter(loan_id__in=pks, until__isnull=True)
+        )
+    servicers = dict(Servicer.objects.values_list("code", "pk"))
+    return _Reference(
+        loans=loans,
+        offices=dict(Office.objects.filter(code__in=_wanted(rows, "office")).values_list("code", "pk")),
+        officers=officers,
+        servicers=servicers,
+        own_servicers=list(Servicer.objects.filter(is_own=True).order_by("pk").values_list("pk", flat=True)),
+        borrowers_by_id=borrowers_by_id,
+        borrowers_by_national_id=borrowers_by_national_id,
+        properties=properties,
+        open_assignments=open_assignments,
+    )
+
+
+# ---------------------------------------------------------------- the plan: what each row changes
+
+
+class _Target:
+    """A borrower or property the file writes to: an existing row or a new one, with the lines that set it."""
+
+    def __init__(self, obj, *, new: bool) -> None:
+        self.obj = obj
+        self.new = new
+        self.changed: set[str] = set()
+        self.set_on: dict[str, int] = {}  # field -> line that set it
+
+    def assign(self, name: str, value, *, line: int, column: str, errors: ErrorList) -> bool:
+        """Set one field; a second line giving another value for the same borrower/property is an error."""
+        if name in self.set_on:
+            if getattr(self.obj, name) != value:
+                errors.add(line, column, self.conflict % {"line": self.set_on[name]})
+                return False
+            return True
+        self.set_on[name] = line
+        if getattr(self.obj, name) != value:
+            setattr(self.obj, name, value)
+            if not self.new:
+                self.changed.add(name)
+        return True
+
+    @property
+    def conflict(self) -> str:
+        if isinstance(self.obj, Borrower):
+            return _("differs from line %(line)s for the same borrower")
+        return _("differs from line %(line)s for the same property")
+
+
+@dataclass
+class _LoanPlan:
+    line: int
+    loan: Loan
+    new: bool
+    values: dict[str, Any]  # loan field -> value from the file (after defaults)
+    borrower: _Target
+    property: _Target | None | bool  # False: the file does not say
+    servicer_change_on: date | None = None
+
+
+@dataclass
+class _Plan:
+    loans: list[_LoanPlan] = field(default_factory=list)
+    borrowers: list[_Target] = field(default_factory=list)
+    properties: list[_Target] = field(default_factory=list)
+
+
+def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, errors: ErrorList) -> _Plan:
+    present = set(header)
+    plan = _Plan()
+    first_line: dict[str, int] = {}
+    borrower_by_national_id: dict[str, _Target] = {}
+    borrower_by_pk: dict[int, _Target] = {}
+    property_by_id: dict[str, _Target] = {}
+
+    def borrower_target(borrower: Borrower) -> _Target:
+        if borrower.pk not in borrower_by_pk:
+            borrower_by_pk[borrower.pk] = _Target(borrower, new=False)
+            plan.borrowers.append(borrower_by_pk[borrower.pk])
+        return borrower_by_pk[borrower.pk]
+
+    for row in rows:
+        values, line = row.values, row.line
+        number = values.get("loan_number")
+        if number:
+            if number in first_line:
+                errors.add(
+                    line,
+                    "loan_number",
+                    _("%(number)s appears again (first on line %(line)s)")
+                    % {"number": number, "line": first_line[number]},
+                )
+                continue
+            first_line[number] = line
+        if not number:
+            continue
+        existing = ref.loans.get(number)
+        loan_values: dict[str, Any] = {
+            name: values[name] for name in _PLAIN_LOAN_FIELDS if name in present and name not in row.bad
+        }
+        ok = True
+
+        # references by code
+        if "office" in present:
+            code = values.get("office")
+            loan_values["office_id"] = ref.offices.get(code) if code else None
+            if code and code not in ref.offices:
+                errors.add(line, "office", _("no office has the code %(code)r") % {"code": code})
+                ok = False
+        if "officer" in present:
+            username = values.get("officer")
+            loan_values["officer_id"] = ref.officers.get(username) if username else None
+            if username and username not in ref.officers:
+                errors.add(line, "officer", _("no user is called %(username)r") % {"username": username})
+                ok = False
+        if "servicer" in present or existing is None:
+            code = values.get("servicer")
+            if code:
+                loan_values["servicer_id"] = ref.servicers.get(code)
+                if code not in ref.servicers:
+                    errors.add(line, "servicer", _("no servicer has the code %(code)r") % {"code": code})
+                    ok = False
+            elif len(ref.own_servicers) == 1:
+                loan_values["servicer_id"] = ref.own_servicers[0]
+            else:
+                if ref.own_servicers:
+                    reason = _("blank means our own servicer, but several are marked as our own; give a code")
+                else:
+                    reason = _(
+                        "blank means our own servicer, but no servicer is marked as our own; give a code"
+                    )
+                errors.add(line, "servicer", reason)
+                ok = False
+
+        # balance as of a cut-over date; on an existing loan a blank balance leaves the ledger's balance alone
+        balance, balance_date = values.get("outstanding_balance"), values.get("balance_date")
+        if balance is not None:
+            loan_values["outstanding_balance"] = balance
+            same = existing is not None and existing.outstanding_balance == balance
+            loan_values["balance_date"] = balance_date or (existing.balance_date if same else today)
+        elif existing is None:
+            loan_values["outstanding_balance"] = Decimal("0.00")
+            loan_values["balance_date"] = balance_date
+        elif balance_date:
+            loan_values["balance_date"] = balance_date
+
+        # cross-field checks on the loan as it will be
+        def final(name: str, loan_values=loan_values, existing=existing):
+            if name in loan_values:
+                return loan_values[name]
+            return getattr(existing, name) if existing else None
+
+        origination, maturity = final("origination_date"), final("maturity_date")
+        if origination and maturity and maturity < origination:
+            errors.add(
+                line,
+                "maturity_date",
+                _("%(date)s is before the origination date %(origination)s")
+                % {"date": maturity, "origination": origination},
+            )
+            ok = False
+        for name in ("first_payment_date", "balance_date"):
+            value = final(name)
+            if origination and value and value < origination and name in present:
+                errors.add(
+                    line,
+                    name,
+                    _("%(date)s is before the origination date %(origination)s")
+                    % {"date": value, "origination": origination},
+                )
+                ok = False
+        interest_only_until = final("interest_only_until")
+        if final("amortization") == Amortization.INTEREST_ONLY and not interest_only_until:
+            errors.add(
+                line,
+                "interest_only_until",
+                _("an interest_only loan needs the date its interest-only period ends"),
+            )
+            ok = False
+        if (
+            interest_only_until
+            and maturity
+            and interest_only_until > maturity
+            and "interest_only_until" in present
+        ):
+            errors.add(
+                line,
+                "interest_only_until",
+                _("%(date)s is after the maturity date %(maturity)s")
+                % {"date": interest_only_until, "maturity": maturity},
+            )
+            ok = False
+
+        # borrower: by national id, else the loan's borrower, else a new one
+        national_id = values.get("borrower_id")
+        current = ref.borrowers_by_id.get(existing.borrower_id) if existing else None
+        if national_id and national_id in borrower_by_national_id:
+            borrower = borrower_by_national_id[national_id]
+        elif national_id and national_id in ref.borrowers_by_national_id:
+            borrower = borrower_target(ref.borrowers_by_national_id[national_id])
+        elif current is not None and (not national_id or current.national_id in ("", national_id)):
+            borrower = borrower_target(current)
+        else:
+            borrower = _Target(Borrower(), new=True)
+            plan.borrowers.append(borrower)
+        if national_id:
+            borrower_by_national_id.setdefault(national_id, borrower)
+            ok &= borrower.assign("national_id", national_id, line=line, column="borrower_id", errors=errors)
+        for column, name in _BORROWER_COLUMNS.items():
+            if column in present and column not in row.bad:
+                ok &= borrower.assign(name, values.get(column), line=line, column=column, errors=errors)
+
+        # property: upserted by property_id
+        property_target: _Target | None | bool = False
+        property_id = values.get("property_id")
+        if "property_id" in present:
+            property_target = None
+        if property_id:
+            property_target = property_by_id.get(property_id)
+            if property_target is None:
+                known = ref.properties.get(property_id)
+                property_target = _Target(known or Property(property_id=property_id), new=known is None)
+                property_by_id[property_id] = property_target
+                plan.properties.append(property_target)
+            for column, name in _PROPERTY_COLUMNS.items():
+                value = values.get(column)
+                if value is None:
+                    continue  # blank or absent: an existing property keeps its value
+                ok &= property_target.assign(name, value, line=line, column=column, errors=errors)
+            if (
+                property_target.new
+                and not property_target.obj.category
+                and "property_category" not in row.bad
+            ):
+                errors.add(line, "property_category", _("required for a new property"))
+                ok = False
+            if property_target.new and not property_target.obj.jurisdiction:
+                property_target.obj.jurisdiction = "DK"
+        else:
+            for column in _PROPERTY_COLUMNS:
+                if values.get(column):
+                    errors.add(line, column, _("given without a property_id"))
+                    ok = False
+        if not ok or row.bad:
+            continue
+
+        # new loan or changes to an existing one
+        if existing is None:
+            since = balance_date or loan_values.get("origination_date")
+            loan = Loan(loan_number=number, servicer_since=since, **loan_values)
+            plan.loans.append(_LoanPlan(line, loan, True, loan_values, borrower, property_target))
+            continue
+        item = _LoanPlan(line, existing, False, loan_values, borrower, property_target)
+        new_servicer = loan_values.get("servicer_id")
+        if new_servicer is not None and new_servicer != existing.servicer_id:
+            # REG-4: the new servicer takes over on the balance date (or today), never before the old one began
+            current_assignment = ref.open_assignments.get(existing.pk)
+            change_on = balance_date or today
+            if current_assignment is not None:
+                change_on = max(change_on, current_assignment.since)
+            item.servicer_change_on = change_on
+        plan.loans.append(item)
+    return plan
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int], int]:
+    """Write the plan with bulk operations; return (created ids, updated ids, rows unchanged)."""
+    new_properties = [t.obj for t in plan.properties if t.new]
+    Property.objects.bulk_create(new_properties, batch_size=_BATCH)
+    changed_properties = [t for t in plan.properties if t.changed]
+    if changed_properties:
+        fields = sorted(set().union(*(t.changed for t in changed_properties)))
+        Property.objects.bulk_update([t.obj for t in changed_properties], fields, batch_size=_BATCH)
+
+    new_borrowers = [t.obj for t in plan.borrowers if t.new]
+    bulk_create_with_history(new_borrowers, Borrower, batch_size=_BATCH, default_user=user, default_date=now)
+    changed_borrowers = [t for t in plan.borrowers if t.changed]
+    if changed_borrowers:
+        for target in changed_borrowers:
+            target.obj.updated_at = now
+        fields = sorted(set().union(*(t.changed for t in changed_borrowers))) + ["updated_at"]
+        bulk_update_with_history(
+            [t.obj for t in changed_borrowers],
+            Borrower,
+            fields,
+            batch_size=_BATCH,
+            default_user=user,
+            default_date=now,
+        )
+
+    created: list[Loan] = []
+    updated: list[Loan] = []
+    to_save: list[Loan] = []
+    changed_fields: set[str] = set()
+    unchanged = 0
+    for item in plan.loans:
+        loan, values = item.loan, dict(item.values)
+        values["borrower_id"] = item.borrower.obj.pk
+        if item.property is not False:
+            values["property_id"] = item.property.obj.pk if item.property else None
+        if item.new:
+            for name, value in values.items():
+                setattr(loan, name, value)
+            created.append(loan)
+            continue
+        if item.servicer_change_on:
+            values["servicer_since"] = item.servicer_change_on
+        changes = {name for name, value in values.items() if getattr(loan, name) != value}
+        if changes:
+            for name in changes:
+                setattr(loan, name, values[name])
+            loan.updated_at = now
+            changed_fields |= changes
+            to_save.append(loan)
+            updated.append(loan)
+        elif item.borrower.changed or (item.property and item.property.changed):
+            updated.append(loan)  # its borrower or property changed: counted, the loan row is not written
+        else:
+            unchanged += 1
+    bulk_create_with_history(created, Loan, batch_size=_BATCH, default_user=user, default_date=now)
+    if to_save:
+        bulk_update_with_history(
+            to_save,
+            Loan,
+            sorted(changed_fields) + ["updated_at"],
+            batch_size=_BATCH,
+            default_user=user,
+            default_date=now,
+        )
+
+    # REG-4: who services the loan, since when
+    closing: list[ServicerAssignment] = []
+    opening: list[ServicerAssignment] = []
+    for item in plan.loans:
+        loan = item.loan
+        current = ref.open_assignments.get(loan.pk) if not item.new else None
+        if current is not None and current.servicer_id == loan.servicer_id:
+            continue
+        if current is not None:
+            current.until = loan.servicer_since
+            closing.append(current)
+        opening.append(
+            ServicerAssignment(
+                loan_id=loan.pk,
+                servicer_id=loan.servicer_id,
+                since=loan.servicer_since,
+                reason="import_loans",
+                recorded_by=user,
+            )
+        )
+    ServicerAssignment.objects.bulk_update(closing, ["until"], batch_size=_BATCH)
+    ServicerAssignment.objects.bulk_create(opening, batch_size=_BATCH)
+    return [loan.pk for loan in created], [loan.pk for loan in updated], unchanged
+
+
+def _lock() -> None:
+    """One loan import at a time: the second waits, then validates against what the first wrote."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('loanregister.import_loans'))")
+    # SQLite: the settings open every transaction IMMEDIATE, which already serialises writers.
+
+
+def system_user():
+    """The user history names for imports run without a person (cron, scripts); it cannot log in."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        **{User.USERNAME_FIELD: SYSTEM_USERNAME}, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date | None = None) -> ImportResult:
+    """Upsert loans by loan_number from a CSV file; all-or-nothing. See docs/import_loans.md.
+
+    On any bad row nothing is written but an `ImportRun` holding every error (`line N: column: reason`).
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    data = file if isinstance(file, bytes) else file.read()
+    errors = ErrorList()
+    result = ImportResult(ok=False)
+    try:
+        with transaction.atomic():
+            _lock()
+            header, rows = _read_rows(data, errors)
+            result.rows = len(rows)
+            if not header:
+                raise _Failed
+            ref = _load_reference(rows)
+            plan = _plan(header, rows, ref, today, errors)
+            if errors:
+                raise _Failed
+            created_ids, updated_ids, unchanged = _write(plan, ref, user, now)
+            result.created_loan_ids, result.updated_loan_ids = created_ids, updated_ids
+            result.created, result.updated, result.unchanged = len(created_ids), len(updated_ids), unchanged
+            register_events_sync(loan_ids=created_ids + updated_ids)
+            # Later steps that build on the written loans (e.g. the servicing ledger's opening balances) go
+            # here, inside the same transaction, so that they too are all-or-nothing.
+            result.ok = True
+            result.import_run = _record(result, user=user, file_name=file_name)
+    except _Failed:
+        result.errors = errors.lines()
+        result.import_run = _record(result, user=user, file_name=file_name)
+    return result
+
+
+def _record(result: ImportResult, *, user, file_name: str) -> ImportRun:
+    return ImportRun.objects.create(
+        kind=IMPORT_KIND,
+        file_name=file_name[: _max_length(ImportRun, "file_name")],
+        user=user,
+        ok=result.ok,
+        rows=result.rows,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        errors="\n".join(result.errors),
+    )
