@@ -1,2 +1,19 @@
+from django.urls import path
+
+from . import views_documents, views_recovery, views_transfers
+
 app_name = "servicing"
 urlpatterns: list = []
+
+# Escrow, transfers, documents and recovery (REG-4, SRV-1, SRV-3, REC-1..3).
+urlpatterns += [
+    path("transfers/", views_transfers.transfer_list, name="transfer-list"),
+    path("transfers/new/", views_transfers.transfer_create, name="transfer-create"),
+    path("transfers/<int:pk>/", views_transfers.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/letters/", views_transfers.transfer_letters, name="transfer-letters"),
+    path("transfers/<int:pk>/send/", views_transfers.transfer_send, name="transfer-send"),
+    path("loans/<str:loan_number>/documents/", views_documents.document_upload_view, name="document-upload"),
+    path("documents/<int:pk>/", views_documents.document_download_view, name="document-download"),
+    path("documents/<int:pk>/delete/", views_documents.document_delete_view, name="document-delete"),
+    path("loans/<str:loan_number>/recovery/", views_recovery.recovery_record_view, name="recovery-record"),
+]

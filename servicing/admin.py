@@ -1,0 +1,3 @@
+"""Servicing admin: each area registers its models in its own module, imported here."""
+
+from . import admin_escrow_recovery  # noqa: F401

@@ -1,0 +1,242 @@
+"""Admin of escrow, servicing transfers, closing documents and recovery: reference data editable, records read-only."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    CollateralRecovery,
+    EscrowAccount,
+    EscrowDisbursement,
+    EscrowPayee,
+    LegalCase,
+    LoanDocument,
+    LoanProgram,
+    RecourseRule,
+    RetentionRule,
+    ServicerContact,
+    ServicingTransfer,
+    TransferNotice,
+)
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Records are read and searched, never changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------- escrow
+
+
+class EscrowDisbursementInline(admin.TabularInline):
+    model = EscrowDisbursement
+    fk_name = "account"
+    extra = 0
+    fields = ["payee", "amount", "due_date", "frequency", "state", "description", "paid_on", "shortage"]
+    readonly_fields = ["paid_on", "shortage"]
+    autocomplete_fields = ["payee"]
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EscrowAccount)
+class EscrowAccountAdmin(admin.ModelAdmin):
+    list_display = ["loan", "opened_on", "monthly_deposit", "active", "balance"]
+    list_filter = ["active", "opened_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name"]
+    date_hierarchy = "opened_on"
+    raw_id_fields = ["loan"]
+    list_select_related = ["loan"]
+    inlines = [EscrowDisbursementInline]
+
+    @admin.display(description=_("escrow balance"))
+    def balance(self, obj: EscrowAccount):
+        from .escrow import escrow_balance
+
+        return escrow_balance(loan=obj.loan)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the ledger keeps its postings; close an account by unticking active
+
+
+@admin.register(EscrowPayee)
+class EscrowPayeeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "account", "reference", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "account", "reference"]
+
+
+@admin.register(EscrowDisbursement)
+class EscrowDisbursementAdmin(admin.ModelAdmin):
+    list_display = ["due_date", "account", "payee", "amount", "frequency", "state", "paid_on", "shortage"]
+    list_filter = ["state", "frequency", "payee__kind", "due_date"]
+    search_fields = ["account__loan__loan_number", "payee__name", "description"]
+    date_hierarchy = "due_date"
+    raw_id_fields = ["account"]
+    autocomplete_fields = ["payee"]
+    list_select_related = ["account__loan", "payee"]
+    readonly_fields = ["paid_on", "posting", "shortage", "previous", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A paid disbursement is a record: its posting is in the ledger.
+        if obj is not None and obj.state == EscrowDisbursement.State.PAID:
+            return [f.name for f in obj._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.state == EscrowDisbursement.State.PAID:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# ---------------------------------------------------------------- transfers
+
+
+@admin.register(ServicerContact)
+class ServicerContactAdmin(admin.ModelAdmin):
+    list_display = ["servicer", "phone", "email", "payment_account"]
+    list_filter = ["servicer__active"]
+    search_fields = ["servicer__code", "servicer__name", "email", "payment_account"]
+
+
+@admin.register(ServicingTransfer)
+class ServicingTransferAdmin(RecordAdmin):
+    list_display = [
+        "effective_date",
+        "from_servicer",
+        "to_servicer",
+        "loan_count",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["to_servicer", "from_servicer", "effective_date"]
+    search_fields = ["to_servicer__code", "to_servicer__name", "reason", "notices__loan__loan_number"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["from_servicer", "to_servicer", "created_by"]
+
+
+@admin.register(TransferNotice)
+class TransferNoticeAdmin(RecordAdmin):
+    list_display = [
+        "loan",
+        "borrower",
+        "old_servicer",
+        "new_servicer",
+        "effective_date",
+        "language",
+        "channel",
+        "sent_at",
+    ]
+    list_filter = ["channel", "language", "new_servicer", "effective_date"]
+    search_fields = ["loan__loan_number", "borrower__name", "subject"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["loan", "borrower", "old_servicer", "new_servicer"]
+
+
+# ---------------------------------------------------------------- documents
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "years", "from_year_end", "is_default", "note"]
+    list_filter = ["is_default", "from_year_end", "years"]
+    search_fields = ["jurisdiction", "note"]
+
+
+@admin.register(LoanDocument)
+class LoanDocumentAdmin(admin.ModelAdmin):
+    list_display = ["loan", "kind", "original_name", "size", "uploaded_by", "uploaded_at", "retain_until"]
+    list_filter = ["kind", "jurisdiction", "uploaded_at"]
+    search_fields = ["loan__loan_number", "original_name", "=sha256", "description"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["loan", "uploaded_by"]
+    readonly_fields = [
+        "loan",
+        "file",
+        "original_name",
+        "size",
+        "content_type",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "jurisdiction",
+        "retain_until",
+    ]
+    actions = None  # no bulk delete: each deletion is judged against its retention period
+
+    def has_add_permission(self, request):
+        return False  # documents are uploaded on the loan page, where the checksum and retention are set
+
+    def has_delete_permission(self, request, obj=None):
+        # SRV-3: not before the retention period ends (the model and the database refuse it too).
+        if obj is not None and not obj.retention_over():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# ---------------------------------------------------------------- recovery
+
+
+@admin.register(LoanProgram)
+class LoanProgramAdmin(admin.ModelAdmin):
+    list_display = ["loan", "program"]
+    list_filter = ["program"]
+    search_fields = ["loan__loan_number"]
+    raw_id_fields = ["loan"]
+
+
+@admin.register(RecourseRule)
+class RecourseRuleAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "program", "recourse", "is_default", "note"]
+    list_filter = ["recourse", "program", "is_default"]
+    search_fields = ["jurisdiction", "note"]
+
+
+@admin.register(CollateralRecovery)
+class CollateralRecoveryAdmin(RecordAdmin):
+    list_display = [
+        "loan",
+        "recovered_on",
+        "outstanding_balance",
+        "recovered_value",
+        "deficiency",
+        "currency",
+        "recourse",
+        "outcome",
+        "recorded_by",
+    ]
+    list_filter = ["outcome", "recourse", "currency", "recovered_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name", "description"]
+    date_hierarchy = "recovered_on"
+    list_select_related = ["loan", "recorded_by"]
+
+
+@admin.register(LegalCase)
+class LegalCaseAdmin(admin.ModelAdmin):
+    list_display = ["loan", "opened_on", "amount", "currency", "state", "assigned_to", "closed_on"]
+    list_filter = ["state", "currency", "opened_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name", "notes"]
+    date_hierarchy = "opened_on"
+    list_select_related = ["loan", "assigned_to"]
+    readonly_fields = ["loan", "recovery", "opened_on", "amount", "currency"]
+    raw_id_fields = ["assigned_to"]
+
+    def has_add_permission(self, request):
+        return False  # opened by recording a recovery (REC-1)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

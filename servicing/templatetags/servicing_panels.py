@@ -1,0 +1,93 @@
+"""Panels of escrow, documents and recovery for the loan page, and the escrow card of the servicing home.
+
+Inclusion tags read their own data, so the pages that show them (the register's loan page, the servicing home)
+need nothing from this area in their views: `{% load servicing_panels %}{% escrow_panel loan %}`.
+"""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from servicing.escrow import escrow_balance, escrow_due_rows, escrow_shortage
+from servicing.models import CollateralRecovery, EscrowAccount, EscrowDisbursement, LegalCase, LoanDocument
+from servicing.recovery import recourse_for
+
+register = template.Library()
+
+DUE_HORIZON_DAYS = 14
+
+
+@register.inclusion_tag("servicing/escrow_panel.html", takes_context=True)
+def escrow_panel(context, loan):
+    user = context["request"].user
+    account = (
+        EscrowAccount.objects.filter(loan=loan).first()
+        if user.has_perm("servicing.view_escrowaccount")
+        else None
+    )
+    result = {"loan": loan, "allowed": user.has_perm("servicing.view_escrowaccount"), "account": account}
+    if account is not None:
+        result.update(
+            balance=escrow_balance(loan=loan),
+            shortage=escrow_shortage(loan),
+            scheduled=list(
+                account.disbursements.filter(state=EscrowDisbursement.State.SCHEDULED).select_related(
+                    "payee"
+                )[:10]
+            ),
+            paid=list(
+                account.disbursements.filter(state=EscrowDisbursement.State.PAID)
+                .select_related("payee")
+                .order_by("-paid_on", "-id")[:5]
+            ),
+        )
+    return result
+
+
+@register.inclusion_tag("servicing/documents_panel.html", takes_context=True)
+def documents_panel(context, loan):
+    from servicing.views_documents import DocumentUploadForm
+
+    user = context["request"].user
+    allowed = user.has_perm("servicing.view_loandocument")
+    return {
+        "loan": loan,
+        "allowed": allowed,
+        "documents": list(LoanDocument.objects.filter(loan=loan).select_related("uploaded_by"))
+        if allowed
+        else [],
+        "can_upload": user.has_perm("servicing.add_loandocument"),
+        "form": context.get("document_form") or DocumentUploadForm(),
+        "csrf_token": context.get("csrf_token"),
+        "today": timezone.localdate(),
+    }
+
+
+@register.inclusion_tag("servicing/recovery_panel.html", takes_context=True)
+def recovery_panel(context, loan):
+    from servicing.views_recovery import RecoveryForm
+
+    user = context["request"].user
+    allowed = user.has_perm("servicing.view_collateralrecovery")
+    result = {"loan": loan, "allowed": allowed}
+    if allowed:
+        result.update(
+            decision=recourse_for(loan=loan),
+            recoveries=list(CollateralRecovery.objects.filter(loan=loan).select_related("recorded_by")),
+            cases=list(LegalCase.objects.filter(loan=loan)),
+            can_record=user.has_perm("servicing.add_collateralrecovery")
+            and loan.status not in ("paid_off", "charged_off"),
+            form=context.get("recovery_form") or RecoveryForm(initial={"recovered_on": timezone.localdate()}),
+            csrf_token=context.get("csrf_token"),
+        )
+    return result
+
+
+@register.inclusion_tag("servicing/escrow_due_card.html", takes_context=True)
+def escrow_due_card(context, days: int = DUE_HORIZON_DAYS):
+    user = context["request"].user
+    allowed = user.has_perm("servicing.view_escrowdisbursement")
+    until = timezone.localdate() + datetime.timedelta(days=days)
+    rows, total = escrow_due_rows(until=until) if allowed else ([], 0)
+    return {"allowed": allowed, "rows": rows, "total": total, "until": until, "today": timezone.localdate()}

@@ -1,0 +1,64 @@
+"""Record a collateral recovery from the loan page (REC-1 to REC-3)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from loanregister.models import Loan
+
+from .models import CollateralRecovery, LegalCase
+from .recovery import recovery_record
+
+
+class RecoveryForm(forms.Form):
+    recovered_on = forms.DateField(
+        label=gettext_lazy("Recovered on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    recovered_value = forms.DecimalField(
+        label=gettext_lazy("Recovered value"), min_value=0, max_digits=18, decimal_places=2
+    )
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
+    assets_to_pursue = forms.MultipleChoiceField(
+        label=gettext_lazy("Other assets to pursue (recourse)"),
+        choices=LegalCase.ASSET_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+@require_POST
+@permission_required("servicing.add_collateralrecovery", raise_exception=True)
+def recovery_record_view(request: HttpRequest, loan_number: str) -> HttpResponse:
+    loan = get_object_or_404(Loan, loan_number=loan_number)
+    form = RecoveryForm(request.POST)
+    if form.is_valid():
+        try:
+            recovery = recovery_record(
+                loan=loan,
+                recovered_on=form.cleaned_data["recovered_on"],
+                recovered_value=form.cleaned_data["recovered_value"],
+                description=form.cleaned_data["description"],
+                assets_to_pursue=form.cleaned_data["assets_to_pursue"] or None,
+                user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            outcome = {
+                CollateralRecovery.Outcome.NO_DEFICIENCY: _("The collateral covered the balance."),
+                CollateralRecovery.Outcome.LEGAL_CASE: _("Deficiency %(amount)s: a legal case is opened."),
+                CollateralRecovery.Outcome.WRITE_OFF: _("Deficiency %(amount)s: written off (non-recourse)."),
+            }[recovery.outcome]
+            messages.success(request, outcome % {"amount": f"{recovery.deficiency} {recovery.currency}"})
+    else:
+        errors = "; ".join(
+            f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields
+        )
+        messages.error(request, _("Not recorded: %(errors)s") % {"errors": errors})
+    return redirect("loanregister:loan", loan_number=loan.loan_number)
