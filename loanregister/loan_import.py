@@ -719,6 +719,10 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
             result.created_loan_ids, result.updated_loan_ids = created_ids, updated_ids
             result.created, result.updated, result.unchanged = len(created_ids), len(updated_ids), unchanged
             register_events_sync(loan_ids=created_ids + updated_ids)
+            # A loan with an outstanding balance starts its servicing ledger with an opening-balance entry.
+            from servicing.ledger import opening_balances_post
+
+            opening_balances_post(loan_ids=created_ids + updated_ids, user=user)
             # Later steps that build on the written loans (e.g. the servicing ledger's opening balances) go
             # here, inside the same transaction, so that they too are all-or-nothing.
             result.ok = True

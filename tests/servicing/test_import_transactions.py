@@ -179,3 +179,31 @@ def test_import_transactions_command_exits_1_and_posts_nothing_on_a_bad_file(tmp
     path.write_text(HEADER + "T1,L-1,disbursement,2026-01-01,1000,99,,,\n")
     call_command("import_transactions", str(path))
     assert Posting.objects.filter(kind=PostingKind.DISBURSEMENT).count() == 1
+
+
+def test_import_loans_then_transactions_opening_balance_starts_the_ledger():
+    # given: the loan book's sample, imported with its outstanding balances
+    from loanregister.loan_import import loans_import
+    from loanregister.models import Servicer
+
+    Servicer.objects.create(code="OWN", name="Own servicing", is_own=True)
+    loans_sample = SAMPLE.parent / "loans.csv"
+    assert loans_import(file=loans_sample.read_bytes(), user=None, file_name="loans.csv").ok
+    opening = Posting.objects.get(external_id="opening:DK-100001")
+    assert (opening.kind, opening.amount, opening.effective_date) == (
+        PostingKind.OPENING_BALANCE,
+        D("2310000.00"),
+        datetime.date(2026, 1, 1),
+    )
+    assert not Posting.objects.filter(
+        loan__loan_number="DK-100002"
+    ).exists()  # no balance: nothing outstanding
+    assert ledger_reconcile() == []
+    # when: the transactions sample, and the loan file again
+    result = transactions_import(file=SAMPLE.read_bytes(), user=None, file_name=SAMPLE.name)
+    assert loans_import(file=loans_sample.read_bytes(), user=None, file_name="loans.csv").ok
+    # then
+    assert result.ok, result.errors
+    assert (
+        Posting.objects.filter(kind=PostingKind.OPENING_BALANCE, loan__loan_number="DK-100001").count() == 1
+    )
