@@ -99,10 +99,15 @@ def _file_name(fmt: str, filters: dict) -> str:
 
 
 def _json_filters(data) -> dict:
-    """The filter as given (a QueryDict or dict), without empty values, for the audit record."""
+    """The filter as applied (a QueryDict or dict): the register's filter fields only, without empty values,
+    for the audit record."""
+    from .filters import RegisterFilter
+
     result: dict = {}
     keys = data.keys() if hasattr(data, "keys") else []
     for key in keys:
+        if key not in RegisterFilter.base_filters:
+            continue
         values = data.getlist(key) if hasattr(data, "getlist") else data[key]
         if not isinstance(values, list | tuple):
             values = [values]
