@@ -98,3 +98,55 @@ def _fast_password_hashing(settings):
     # Every test signs in through the form; the production hasher's deliberate slowness only slows the suite.
     # (Settings are process-wide, so the live server thread sees this too.)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def book(transactional_db):
+    """A small, realistic book: 130 active loans over the next year, two offices, one loan we look for by name."""
+    import datetime
+    from decimal import Decimal
+
+    from loanregister.models import Borrower, Loan, Office, Property, Servicer
+    from loanregister.services import register_events_sync
+
+    today = datetime.date.today()
+    servicer = Servicer.objects.create(code="OWN", name="Egen administration", is_own=True)
+    offices = [
+        Office.objects.create(code="CPH", name="København", kind="home_office"),
+        Office.objects.create(code="AAR", name="Aarhus", kind="branch"),
+    ]
+    surnames = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen"]
+    loans = []
+    for n in range(130):
+        number = f"RK-{n + 1:05d}"
+        borrower = Borrower.objects.create(
+            name="Holm Ejendomme ApS" if n == 77 else f"{surnames[n % len(surnames)]} {n + 1}",
+            email=f"kunde{n + 1}@example.dk",
+            phone=f"+45 20 {n % 100:02d} 10 10",
+            address=f"Strandvejen {n + 1}, 2900 Hellerup",
+        )
+        adjustable = n % 3 == 0
+        loans.append(
+            Loan(
+                loan_number=number,
+                borrower=borrower,
+                property=Property.objects.create(
+                    property_id=f"BFE{100000 + n}", address=borrower.address, category="owner_occupied"
+                ),
+                office=offices[n % 2],
+                servicer=servicer,
+                servicer_since=datetime.date(2021, 1, 1),
+                loan_type="adjustable" if adjustable else "fixed",
+                currency="DKK",
+                principal=Decimal("2500000.00"),
+                outstanding_balance=Decimal("1234567.89") if n == 77 else Decimal(1_000_000 + 1_000 * n),
+                interest_rate=Decimal("3.25"),
+                origination_date=datetime.date(2021, 1, 1),
+                # several loans share each date, so that ties in the sort are exercised
+                maturity_date=today + datetime.timedelta(days=5 + (n // 3) * 7),
+                rate_reset_date=(today + datetime.timedelta(days=400)) if adjustable else None,
+            )
+        )
+    Loan.objects.bulk_create(loans)
+    register_events_sync()
+    return {"loans": 130, "target": "RK-00078", "target_borrower": "Holm Ejendomme ApS"}
