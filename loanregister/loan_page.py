@@ -4,6 +4,7 @@ events and the audited change history (who, when, what changed)."""
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils import formats
 
 from .models import Loan
 from .privacy import contact_for, national_id_for
@@ -40,7 +41,7 @@ def _display(record, name: str, value) -> str:
         return str(related) if related else str(value)
     if field.many_to_many:
         return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
-    return str(value)
+    return str(formats.localize(value))
 
 
 def loan_history(*, loan: Loan, limit: int = HISTORY_LIMIT) -> list[dict]:
@@ -57,9 +58,12 @@ def loan_history(*, loan: Loan, limit: int = HISTORY_LIMIT) -> list[dict]:
             for change in delta.changes:
                 changes.append(
                     {
+                        "name": change.field,
                         "field": _field_label(Loan, change.field),
                         "old": _display(record, change.field, change.old),
                         "new": _display(record, change.field, change.new),
+                        "old_value": change.old,
+                        "new_value": change.new,
                     }
                 )
         entries.append(
