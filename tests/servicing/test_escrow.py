@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
 
 from loanregister.models import JobRun
 from servicing.escrow import (
@@ -144,3 +147,45 @@ def test_srv1_nightly_command_runs_once_per_business_date(escrow):
 def test_add_months_keeps_the_day_or_takes_the_month_end():
     assert add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
     assert add_months(datetime.date(2026, 11, 15), 3) == datetime.date(2027, 2, 15)
+
+
+def test_srv1_loan_page_shows_the_escrow_panel_with_its_shortage(client, make_user, escrow):
+    # given a shortage
+    loan, account, insurer, _tax = escrow
+    escrow_deposit_post(loan=loan, amount=Decimal("500.00"), received_on=DUE, external_id="dep-1")
+    escrow_disbursement_schedule(account=account, payee=insurer, amount=Decimal("800.00"), due_date=DUE)
+    client.force_login(make_user("servicer", "servicing"))
+    # when
+    page = client.get(reverse("loanregister:loan", args=[loan.loan_number]))
+    # then
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="loan-escrow"' in html
+    assert 'id="escrow-shortage"' in html
+    assert "Tryg Forsikring" in html
+
+
+def test_srv1_servicing_home_card_lists_escrow_disbursements_due(rf, make_user, escrow):
+    # given one due within the horizon with a shortage, and one far off
+    loan, account, insurer, tax = escrow
+    today = timezone.localdate()
+    escrow_disbursement_schedule(account=account, payee=insurer, amount=Decimal("800.00"), due_date=today)
+    escrow_disbursement_schedule(
+        account=account, payee=tax, amount=Decimal("50.00"), due_date=today + datetime.timedelta(days=200)
+    )
+    request = rf.get("/servicing/")
+    request.user = make_user("servicer", "servicing")
+    # when
+    html = get_template("servicing/_home_escrow.html").render({"request": request}, request)
+    # then
+    assert 'id="escrow-due"' in html
+    assert "Tryg Forsikring" in html
+    assert "Københavns Kommune" not in html
+    assert loan.loan_number in html
+
+
+def test_srv1_servicing_home_card_hidden_without_permission(rf, make_user, escrow):
+    request = rf.get("/servicing/")
+    request.user = make_user("officer", "loan_officer")
+    html = get_template("servicing/_home_escrow.html").render({"request": request}, request)
+    assert 'id="escrow-due"' not in html

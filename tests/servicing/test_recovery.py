@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from loanregister.choices import LoanStatus
 from servicing.ledger import loan_balances
@@ -159,3 +160,32 @@ def test_rec2_a_closed_loan_cannot_be_recovered_twice():
     with pytest.raises(ValidationError):
         recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("1.00"), user=None)
     assert CollateralRecovery.objects.filter(loan=loan).count() == 1
+
+
+def test_rec2_recovery_recorded_from_the_loan_page(client, make_user):
+    # given a collections user on a defaulted non-recourse loan
+    loan = make_loan("CA-WEB", jurisdiction="US-CA")
+    disburse(loan, "14000.00")
+    client.force_login(make_user("collector", "collections"))
+    page = client.get(reverse("loanregister:loan", args=[loan.loan_number]))
+    assert 'id="loan-recovery"' in page.content.decode()
+    # when
+    response = client.post(
+        reverse("servicing:recovery-record", args=[loan.loan_number]),
+        {"recovered_on": ON.isoformat(), "recovered_value": "12000.00", "description": "Forced sale"},
+    )
+    # then
+    assert response.status_code == 302
+    recovery = CollateralRecovery.objects.get(loan=loan)
+    assert (recovery.deficiency, recovery.outcome) == (Decimal("2000.00"), "write_off")
+
+
+def test_rec2_recovery_refused_without_permission(client, make_user):
+    loan = make_loan("CA-NO", jurisdiction="US-CA")
+    client.force_login(make_user("officer", "loan_officer"))
+    response = client.post(
+        reverse("servicing:recovery-record", args=[loan.loan_number]),
+        {"recovered_on": ON.isoformat(), "recovered_value": "1.00"},
+    )
+    assert response.status_code == 403
+    assert not CollateralRecovery.objects.exists()
