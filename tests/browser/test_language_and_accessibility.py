@@ -20,10 +20,47 @@ _UNLABELLED_CONTROLS_JS = """
   .map(el => el.outerHTML)
 """
 
+# Text contrast against the nearest opaque background (WCAG 1.4.3 AA: 4.5:1, or 3:1 for large text).
+# Disabled controls are exempt by the rule itself; SVG text is checked against the page background.
+_LOW_CONTRAST_JS = """
+() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest('[disabled], [aria-disabled="true"], .visually-hidden')) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.left < -1000) continue;
+    const fg = rgb(el instanceof SVGElement ? style.fill : style.color).slice(0, 3);
+    const [l1, l2] = [lum(fg), lum(background(el))].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${ratio.toFixed(2)}: ${node.textContent.trim().slice(0, 40)}`);
+  }
+  return bad;
+}
+"""
+
 
 def _assert_accessible_basics(page: Page, expected_lang: str) -> None:
     assert page.evaluate("document.documentElement.lang") == expected_lang
     assert page.evaluate(_UNLABELLED_CONTROLS_JS) == []
+    assert page.evaluate(_LOW_CONTRAST_JS) == []
     assert page.locator("h1").count() >= 1, "every page has a heading"
     assert page.locator("main#main").count() == 1, "the skip link has a target"
 
@@ -88,3 +125,8 @@ def test_accessibility_smoke_on_login_and_home(page: Page, live_server, make_use
     expect(page.locator(".skip-link")).to_be_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+    # and the contrast check does catch pale text (so that its silence above means something)
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<p id=pale style=\\'color:#aaa\\'>pale</p>')"
+    )
+    assert page.evaluate(_LOW_CONTRAST_JS) == ["2.32: pale"]
