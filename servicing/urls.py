@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_documents, views_recovery, views_transfers
+from . import views_documents, views_ledger, views_notices, views_recovery, views_transfers
 
 app_name = "servicing"
 urlpatterns: list = []
@@ -16,4 +16,20 @@ urlpatterns += [
     path("documents/<int:pk>/", views_documents.document_download_view, name="document-download"),
     path("documents/<int:pk>/delete/", views_documents.document_delete_view, name="document-delete"),
     path("loans/<str:loan_number>/recovery/", views_recovery.recovery_record_view, name="recovery-record"),
+]
+
+# Payment schedules and payment notices (SRV-2).
+urlpatterns += [
+    path("loans/<str:loan_number>/schedule.csv", views_notices.loan_schedule_csv, name="loan-schedule-csv"),
+    path("notices/letters/", views_notices.letter_batch_view, name="notice-letters"),
+]
+
+# The ledger: the servicing home, payments, reversals, payoff statements (SRV-1, SRV-4).
+urlpatterns += [
+    path("", views_ledger.home, name="home"),
+    path("payments/", views_ledger.payment_create, name="payment-create"),
+    path("postings/<int:pk>/reverse/", views_ledger.posting_reverse_view, name="posting-reverse"),
+    path("payoff/", views_ledger.payoff_create, name="payoff-create"),
+    path("payoff/<int:pk>/", views_ledger.payoff_detail, name="payoff-detail"),
+    path("payoff/<int:pk>/statement.pdf", views_ledger.payoff_pdf_view, name="payoff-pdf"),
 ]

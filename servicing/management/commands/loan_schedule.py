@@ -5,9 +5,7 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 
 from loanregister.models import Loan
-from servicing.schedules import schedule_for_loan
-
-COLUMNS = ["period", "due_date", "payment", "interest", "principal", "balance"]
+from servicing.schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan
 
 
 class Command(BaseCommand):
@@ -22,31 +20,18 @@ class Command(BaseCommand):
             loan = Loan.objects.get(loan_number=loan_number)
         except Loan.DoesNotExist:
             raise CommandError(f"no loan {loan_number}") from None
-        rows = [
-            [
-                str(row.period),
-                row.due_date.isoformat(),
-                *(f"{v}" for v in (row.payment, row.interest, row.principal, row.balance)),
-            ]
-            for row in schedule_for_loan(loan)
-        ]
+        rows = schedule_csv_rows(schedule_for_loan(loan))
         if format == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow(COLUMNS)
+            writer.writerow(SCHEDULE_COLUMNS)
             writer.writerows(rows)
             return
-        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(COLUMNS)]
-        # Text left (period, date), money right-aligned, as on the loan page.
-        self.stdout.write(
-            "  ".join(
-                c.rjust(w) if i >= 2 else c.ljust(w)
-                for i, (c, w) in enumerate(zip(COLUMNS, widths, strict=True))
-            )
-        )
-        for r in rows:
-            self.stdout.write(
-                "  ".join(
-                    v.rjust(w) if i >= 2 else v.ljust(w)
-                    for i, (v, w) in enumerate(zip(r, widths, strict=True))
-                )
-            )
+        widths = [
+            max([len(column)] + [len(row[i]) for row in rows]) for i, column in enumerate(SCHEDULE_COLUMNS)
+        ]
+        for row in [SCHEDULE_COLUMNS, *rows]:
+            # Period and date left, money right-aligned, as on the loan page.
+            cells = [
+                v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            self.stdout.write("  ".join(cells))

@@ -1,0 +1,279 @@
+"""Monthly payment notices (SRV-2, COL-2, COL-6): made before each due date, sent once, by e-mail or letter.
+
+The nightly run has two idempotent steps, so a run that dies anywhere can simply be run again:
+
+1. `payment_notices_generate`: for every active loan we service, the next scheduled payment due within
+   `days_ahead` days becomes a PaymentNotice row. Loans are read in primary-key chunks through `.iterator()`
+   (a server-side cursor on PostgreSQL, constant memory at 1M loans); each chunk is one `bulk_create(...,
+   ignore_conflicts=True)`, i.e. INSERT ... ON CONFLICT DO NOTHING on the (loan, due_date) key, so a notice is
+   never made twice however often, or however many workers at once, the step runs.
+2. `payment_notices_send`: e-mail notices are claimed in batches with a state-guarded UPDATE (pending/failed →
+   sending, rows locked with SKIP LOCKED so parallel senders never take the same row), sent, and marked sent;
+   a crash between claim and mark leaves them `sending`, which is never sent again automatically (at most once:
+   a borrower must not get two notices; a person looks at what was left in `sending`). Letter notices are put in
+   the mail room's letter batch of the business date (a printable page and a CSV, servicing.views_notices).
+
+A payment notice is a service notice the loan agreement requires, not marketing: it goes to borrowers marked
+"do not contact" as well (do-not-contact governs campaigns and retention calls).
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from itertools import islice
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from loanregister.choices import LoanStatus
+from loanregister.jobs import job_run
+from loanregister.models import JobRun, Loan
+from loanregister.templatetags.money import format_money
+
+from .models import EscrowAccount, PaymentNotice
+from .schedules import ZERO, cents, loan_interest_dates_between, schedule_for_loan
+
+logger = logging.getLogger(__name__)
+
+JOB_NAME = "payment_notices"
+CHUNK = 2000
+SEND_BATCH = 200
+# A due date is at most a few days after its interest date (Easter: Thursday to Tuesday is 5 days).
+_MAX_DUE_SHIFT = datetime.timedelta(days=10)
+_LOAN_FIELDS = [
+    "id",
+    "loan_number",
+    "currency",
+    "principal",
+    "outstanding_balance",
+    "balance_date",
+    "interest_rate",
+    "payments_per_year",
+    "amortization",
+    "interest_only_until",
+    "origination_date",
+    "first_payment_date",
+    "maturity_date",
+    "borrower__email",
+    "borrower__preferred_language",
+]
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _notice_loans(*, start: datetime.date, end: datetime.date):
+    """Active loans we service that can have a payment due between the dates, in primary-key order."""
+    return (
+        Loan.objects.filter(status=LoanStatus.ACTIVE, servicer__is_own=True, maturity_date__gte=start)
+        .exclude(first_payment_date__gt=end)
+        .exclude(origination_date__gt=end)
+        .select_related("borrower")
+        .only(*_LOAN_FIELDS)
+        .order_by("pk")
+    )
+
+
+def _next_due_row(loan: Loan, *, business_date: datetime.date, until: datetime.date):
+    """The loan's first scheduled payment due from `business_date` to `until`, or None."""
+    candidates = loan_interest_dates_between(loan, start=business_date - _MAX_DUE_SHIFT, end=until)
+    if not candidates:
+        return None
+    for row in schedule_for_loan(loan, stop_after=candidates[-1]):
+        if row.interest_date in candidates and business_date <= row.due_date <= until:
+            return row
+    return None
+
+
+def _fees_due(loan_ids: list[int], as_of: datetime.date) -> dict[int, Decimal]:
+    """Fees the borrower owes (from the ledger), added to the notice."""
+    from .ledger import ledger_balances
+
+    return {pk: balances.fees_due for pk, balances in ledger_balances(loan_ids=loan_ids, as_of=as_of).items()}
+
+
+def _escrow_per_payment(loan_ids: list[int]) -> dict[int, Decimal]:
+    """The monthly escrow deposit of each loan with an active escrow account."""
+    return dict(
+        EscrowAccount.objects.filter(loan_id__in=loan_ids, active=True).values_list(
+            "loan_id", "monthly_deposit"
+        )
+    )
+
+
+def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 14) -> int:
+    """Make the notices of payments due from `business_date` to `days_ahead` days later. Returns how many."""
+    until = business_date + datetime.timedelta(days=days_ahead)
+    loans = _notice_loans(start=business_date - _MAX_DUE_SHIFT, end=until)
+    created = 0
+    for chunk in _chunks(loans.iterator(chunk_size=CHUNK), CHUNK):
+        due = []
+        for loan in chunk:
+            row = _next_due_row(loan, business_date=business_date, until=until)
+            if row is not None:
+                due.append((loan, row))
+        if not due:
+            continue
+        ids = [loan.pk for loan, _row in due]
+        existing = set(
+            PaymentNotice.objects.filter(loan_id__in=ids, due_date__gte=business_date).values_list(
+                "loan_id", "due_date"
+            )
+        )
+        due = [(loan, row) for loan, row in due if (loan.pk, row.due_date) not in existing]
+        if not due:
+            continue
+        fees = _fees_due([loan.pk for loan, _row in due], business_date)
+        escrow = _escrow_per_payment([loan.pk for loan, _row in due])
+        notices = []
+        for loan, row in due:
+            loan_fees = max(fees.get(loan.pk, ZERO), ZERO)
+            # The escrow account holds a monthly deposit; a quarterly payment carries three of them.
+            loan_escrow = cents(escrow.get(loan.pk, ZERO) * 12 / int(loan.payments_per_year))
+            email = (loan.borrower.email or "").strip()
+            notices.append(
+                PaymentNotice(
+                    loan_id=loan.pk,
+                    period=row.period,
+                    due_date=row.due_date,
+                    interest_date=row.interest_date,
+                    currency=loan.currency,
+                    principal=row.principal,
+                    interest=row.interest,
+                    fees=loan_fees,
+                    escrow=loan_escrow,
+                    amount=row.principal + row.interest + loan_fees + loan_escrow,
+                    channel=PaymentNotice.Channel.EMAIL if email else PaymentNotice.Channel.LETTER,
+                    recipient=email,
+                    language=loan.borrower.preferred_language or settings.LANGUAGE_CODE,
+                    business_date=business_date,
+                )
+            )
+        # ON CONFLICT DO NOTHING: a parallel or earlier run that made the same notice wins, silently.
+        PaymentNotice.objects.bulk_create(notices, ignore_conflicts=True)
+        created += len(notices)
+    logger.info("payment notices for %s: %d made", business_date, created)
+    return created
+
+
+def notice_context(notice: PaymentNotice) -> dict:
+    """What the e-mail and the letter say (COL-6: the amount, its parts, the date, how to pay, where to get help)."""
+    language = notice.language
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, notice.currency, language=language)
+
+    return {
+        "notice": notice,
+        "loan": notice.loan,
+        "borrower": notice.loan.borrower,
+        "amount": money(notice.amount),
+        "principal": money(notice.principal),
+        "interest": money(notice.interest),
+        "fees": money(notice.fees),
+        "escrow": money(notice.escrow),
+        "moved": notice.due_date != notice.interest_date,
+        # Set per installation (config/settings.py, from the environment); the texts leave out what is empty.
+        "firm": getattr(settings, "SERVICING_FIRM_NAME", ""),
+        "payment_account": getattr(settings, "SERVICING_PAYMENT_ACCOUNT", ""),
+        "help_phone": getattr(settings, "SERVICING_HELP_PHONE", ""),
+        "help_email": getattr(settings, "SERVICING_HELP_EMAIL", "") or settings.DEFAULT_FROM_EMAIL,
+    }
+
+
+def _email_for(notice: PaymentNotice, connection) -> EmailMultiAlternatives:
+    with translation.override(notice.language):
+        context = {"n": notice_context(notice)}
+        subject = render_to_string("servicing/notices/payment_notice_subject.txt", context).strip()
+        body = render_to_string("servicing/notices/payment_notice_email.txt", context)
+        html = render_to_string("servicing/notices/payment_notice_email.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=body, to=[notice.recipient], connection=connection
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _claim_email_batch() -> list[int]:
+    """Claim up to SEND_BATCH pending e-mail notices for this worker; the UPDATE only takes rows still pending."""
+    pending = PaymentNotice.State.PENDING
+    with transaction.atomic():
+        ids = list(
+            PaymentNotice.objects.select_for_update(skip_locked=True)
+            .filter(channel=PaymentNotice.Channel.EMAIL, state=pending)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SEND_BATCH]
+        )
+        if not ids:
+            return []
+        PaymentNotice.objects.filter(pk__in=ids, state=pending).update(
+            state=PaymentNotice.State.SENDING, error=""
+        )
+    return ids
+
+
+def payment_notices_send(*, business_date: datetime.date) -> dict:
+    """Send the e-mail notices still to send and put the letter notices in the business date's letter batch."""
+    sent = failed = 0
+    # What failed in an earlier run is tried once more; what fails now waits for the next run.
+    PaymentNotice.objects.filter(
+        channel=PaymentNotice.Channel.EMAIL, state=PaymentNotice.State.FAILED
+    ).update(state=PaymentNotice.State.PENDING)
+    connection = get_connection()
+    while True:
+        ids = _claim_email_batch()
+        if not ids:
+            break
+        notices = PaymentNotice.objects.filter(pk__in=ids, state=PaymentNotice.State.SENDING).select_related(
+            "loan", "loan__borrower"
+        )
+        delivered = []
+        for notice in notices:
+            try:
+                _email_for(notice, connection).send()
+            except Exception as exc:  # noqa: BLE001 - one bad address must not stop the batch
+                logger.warning("payment notice %s: e-mail failed: %s", notice.pk, exc)
+                PaymentNotice.objects.filter(pk=notice.pk, state=PaymentNotice.State.SENDING).update(
+                    state=PaymentNotice.State.FAILED, error=str(exc)[:2000]
+                )
+                failed += 1
+                continue
+            delivered.append(notice.pk)
+        sent += PaymentNotice.objects.filter(pk__in=delivered, state=PaymentNotice.State.SENDING).update(
+            state=PaymentNotice.State.SENT, sent_at=timezone.now()
+        )
+    batched_letters = PaymentNotice.objects.filter(
+        channel=PaymentNotice.Channel.LETTER, state=PaymentNotice.State.PENDING
+    ).update(state=PaymentNotice.State.BATCHED, batch_date=business_date, sent_at=timezone.now())
+    logger.info(
+        "payment notices %s: %d e-mailed, %d failed, %d letters", business_date, sent, failed, batched_letters
+    )
+    return {"emailed": sent, "failed": failed, "letters": batched_letters}
+
+
+def payment_notices_run(
+    *, business_date: datetime.date, days_ahead: int = 14, force: bool = False
+) -> JobRun | None:
+    """The nightly job: once per business date (loanregister.jobs.job_run); None when done already."""
+
+    def body(day: datetime.date) -> dict:
+        created = payment_notices_generate(business_date=day, days_ahead=days_ahead)
+        return {"created": created, **payment_notices_send(business_date=day)}
+
+    return job_run(job=JOB_NAME, business_date=business_date, body=body, force=force)
+
+
+def letter_batch(*, batch_date: datetime.date):
+    """The letter notices of a batch date, in the mail room's order (by postal address, then loan)."""
+    return (
+        PaymentNotice.objects.filter(channel=PaymentNotice.Channel.LETTER, batch_date=batch_date)
+        .select_related("loan", "loan__borrower")
+        .order_by("loan__borrower__address", "loan__loan_number")
+    )

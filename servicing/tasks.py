@@ -1,0 +1,70 @@
+"""Celery tasks of servicing: thin wrappers that call one idempotent service (once per business date)."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _business_date(value: str | datetime.date | None) -> datetime.date:
+    if value is None:
+        return timezone.localdate()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def payment_notices_task(business_date: str | None = None) -> dict | None:
+    """SRV-2: make and send the payment notices of a business date (ISO string; default today). A second
+    delivery of the same date is a no-op (loanregister.jobs.job_run); returns the run's result or None."""
+    from .notices import payment_notices_run
+
+    run = payment_notices_run(business_date=_business_date(business_date))
+    return run.result if run is not None else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def escrow_disbursements_task(business_date: str | None = None) -> dict | None:
+    """SRV-1: pay the escrow disbursements due on the business date (ISO string; default today), each once.
+    A second delivery of the same date is a no-op; returns the run's result or None."""
+    from .escrow import escrow_disbursements_run
+
+    run = escrow_disbursements_run(business_date=_business_date(business_date))
+    return run.result if run is not None else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def transfer_notices_send_task(transfer_id: int) -> int:
+    """REG-4: e-mail a servicing transfer's notices (each claimed before it is sent, so a redelivery sends none
+    twice). Exits quietly when the transfer is gone."""
+    from .models import ServicingTransfer
+    from .transfers import transfer_notices_send
+
+    transfer = ServicingTransfer.objects.filter(pk=transfer_id).first()
+    if transfer is None:
+        logger.info("transfer_notices_send_task: transfer %s no longer exists", transfer_id)
+        return 0
+    return transfer_notices_send(transfer=transfer)

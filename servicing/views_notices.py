@@ -1,0 +1,90 @@
+"""Pages of the payment schedule and the payment notices: the schedule as CSV, the mail room's letter batch."""
+
+import csv
+import datetime
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from loanregister.models import ExportLog, Loan
+
+from .notices import letter_batch, notice_context
+from .schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan
+
+
+@require_GET
+@permission_required("loanregister.view_loan", raise_exception=True)
+def loan_schedule_csv(request: HttpRequest, loan_number: str) -> HttpResponse:
+    """The loan's schedule in the `loan_schedule` command's CSV format."""
+    loan = get_object_or_404(Loan, loan_number=loan_number)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="schedule-{loan.pk}.csv"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(SCHEDULE_COLUMNS)
+    writer.writerows(schedule_csv_rows(schedule_for_loan(loan)))
+    return response
+
+
+def _batch_date(request: HttpRequest) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+LETTER_CSV_COLUMNS = ["loan_number", "name", "address", "language", "due_date", "amount", "currency"]
+
+
+@require_GET
+@permission_required(
+    ["servicing.view_paymentnotice", "loanregister.view_contact_details"], raise_exception=True
+)
+def letter_batch_view(request: HttpRequest) -> HttpResponse:
+    """The letter notices of a batch date: one printed letter a page, or `?format=csv` for the mail room.
+
+    The CSV carries names and postal addresses out of the system, so it is logged like every export.
+    """
+    batch_date = _batch_date(request)
+    notices = letter_batch(batch_date=batch_date)
+    if request.GET.get("format") == "csv":
+        log = ExportLog.objects.create(
+            user=request.user,
+            source=ExportLog.Source.WEB,
+            format=ExportLog.Format.CSV,
+            filters={"letter_batch": batch_date.isoformat()},
+            include_do_not_contact=True,
+            with_contact_details=True,
+            file_name=f"payment-notice-letters-{batch_date.isoformat()}.csv",
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{log.file_name}"'
+        writer = csv.writer(response, lineterminator="\n")
+        writer.writerow(LETTER_CSV_COLUMNS)
+        count = 0
+        for notice in notices.iterator(chunk_size=2000):
+            borrower = notice.loan.borrower
+            writer.writerow(
+                [
+                    notice.loan.loan_number,
+                    borrower.name,
+                    borrower.address,
+                    notice.language,
+                    notice.due_date.isoformat(),
+                    f"{notice.amount}",
+                    notice.currency,
+                ]
+            )
+            count += 1
+        ExportLog.objects.filter(pk=log.pk).update(
+            row_count=count, completed=True, finished_at=timezone.now()
+        )
+        return response
+    letters = [notice_context(notice) for notice in notices]
+    return render(
+        request,
+        "servicing/notices/letter_batch.html",
+        {"batch_date": batch_date, "letters": letters, "today": timezone.localdate()},
+    )
