@@ -354,3 +354,31 @@ def test_srv1_loan_schedule_command_table_and_unknown_loan():
 
     with pytest.raises(CommandError):
         call_command("loan_schedule", "NOPE")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.sampled_from([1, 4, 12, 26]),
+    first=st.dates(min_value=D(2020, 1, 1), max_value=D(2030, 12, 31)),
+    periods=st.integers(min_value=1, max_value=400),
+    extra_days=st.integers(min_value=0, max_value=40),
+    start_offset=st.integers(min_value=-400, max_value=12000),
+    width=st.integers(min_value=0, max_value=60),
+)
+def test_srv2_interest_dates_between_equals_the_whole_term_filtered(
+    n, first, periods, extra_days, start_offset, width
+):
+    # given a loan (maturity on or off the grid) and any window
+    from types import SimpleNamespace
+
+    from servicing.schedules import loan_interest_dates, loan_interest_dates_between
+
+    maturity = period_step(n, first, periods - 1) + datetime.timedelta(days=extra_days)
+    loan = SimpleNamespace(
+        payments_per_year=n, first_payment_date=first, origination_date=first, maturity_date=maturity
+    )
+    start = first + datetime.timedelta(days=start_offset)
+    end = start + datetime.timedelta(days=width)
+    # then the quick look-up gives exactly the dates of the whole term inside the window
+    expected = [day for day in loan_interest_dates(loan) if start <= day <= end]
+    assert loan_interest_dates_between(loan, start=start, end=end) == expected
