@@ -1,0 +1,224 @@
+"""Servicing home (payments to post, payoff statements, escrow due), posting payments, reversals, payoff pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from loanregister.models import Loan
+
+from .ledger import payment_post, posting_reverse
+from .models import Account, PayoffStatement, Posting, PostingKind
+from .payoff import payoff_issue, payoff_pdf
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PAYOFF_DAYS_GOOD = 10
+HOME_ROWS = 15
+
+
+class LoanNumberField(forms.CharField):
+    """A loan number that must exist; cleans to the loan."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Loan number"))
+        kwargs.setdefault("max_length", Loan._meta.get_field("loan_number").max_length)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        number = super().clean(value).strip()
+        loan = Loan.objects.filter(loan_number=number).first()
+        if loan is None:
+            raise ValidationError(_("No loan has the number %(number)s.") % {"number": number})
+        return loan
+
+
+class PaymentForm(forms.Form):
+    loan = LoanNumberField()
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, min_value=0.01, localize=True
+    )
+    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DATE_WIDGET)
+    reference = forms.CharField(
+        label=gettext_lazy("Bank reference"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "The payment's id in the bank file: the same reference is never posted twice."
+        ),
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+class PayoffForm(forms.Form):
+    loan = LoanNumberField()
+    as_of = forms.DateField(label=gettext_lazy("As of"), widget=DATE_WIDGET)
+    good_through = forms.DateField(label=gettext_lazy("Good through"), widget=DATE_WIDGET)
+    requested_by = forms.CharField(
+        label=gettext_lazy("Requested by"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Who asked: the borrower, a bank, a lawyer…"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("as_of") and data.get("good_through") and data["good_through"] < data["as_of"]:
+            self.add_error("good_through", _("The good-through date is before the as-of date."))
+        return data
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _add_errors(form: forms.Form, error: ValidationError, *, field_map: dict[str, str]) -> None:
+    """Put a service's ValidationError on the form's fields (by the map), the rest on the form."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(field_map.get(name), messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _home_context(request: HttpRequest, *, payment_form: PaymentForm | None = None) -> dict:
+    today = timezone.localdate()
+    suspense = (
+        Posting.objects.filter(Q(debit_account=Account.SUSPENSE) | Q(credit_account=Account.SUSPENSE))
+        .values("loan_id", "loan__loan_number", "currency")
+        .annotate(
+            held=Sum("amount", filter=Q(credit_account=Account.SUSPENSE), default=0)
+            - Sum("amount", filter=Q(debit_account=Account.SUSPENSE), default=0)
+        )
+        .exclude(held=0)
+        .order_by("-held")[:HOME_ROWS]
+    )
+    return {
+        "payment_form": payment_form or PaymentForm(initial={"received_on": today}),
+        "payoff_form": PayoffForm(
+            initial={"as_of": today, "good_through": today + datetime.timedelta(days=PAYOFF_DAYS_GOOD)}
+        ),
+        "recent_payments": Posting.objects.filter(kind=PostingKind.PAYMENT)
+        .select_related("loan", "created_by")
+        .prefetch_related("reversed_by")
+        .order_by("-created_at", "-id")[:HOME_ROWS],
+        "suspense": list(suspense),
+        "payoffs_valid": PayoffStatement.objects.filter(good_through__gte=today)
+        .select_related("loan", "issued_by")
+        .order_by("good_through", "id")[:HOME_ROWS],
+        "payoffs_recent": PayoffStatement.objects.select_related("loan", "issued_by")[:HOME_ROWS],
+        "can_post": request.user.has_perm("servicing.add_posting"),
+        "can_issue_payoff": request.user.has_perm("servicing.add_payoffstatement"),
+        "today": today,
+    }
+
+
+@permission_required("servicing.view_posting", raise_exception=True)
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "servicing/home.html", _home_context(request))
+
+
+@require_POST
+@permission_required("servicing.add_posting", raise_exception=True)
+def payment_create(request: HttpRequest) -> HttpResponse:
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            postings = payment_post(
+                loan=data["loan"],
+                amount=data["amount"],
+                received_on=data["received_on"],
+                external_id=data["reference"] or None,
+                user=request.user,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error, field_map={"external_id": "reference", "amount": "amount"})
+        else:
+            payment = postings[0]
+            messages.success(
+                request,
+                _("Payment of %(amount)s %(currency)s posted to loan %(loan)s.")
+                % {"amount": payment.amount, "currency": payment.currency, "loan": payment.loan.loan_number},
+            )
+            return redirect(f"{reverse('loanregister:loan', args=[payment.loan.loan_number])}#loan-ledger")
+    return render(request, "servicing/home.html", _home_context(request, payment_form=form), status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("servicing.reverse_posting", raise_exception=True)
+def posting_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation and the reason; POST reverses (SRV-4)."""
+    posting = get_object_or_404(Posting.objects.select_related("loan"), pk=pk)
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            posting_reverse(posting=posting, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_errors(form, error, field_map={"reason": "reason"})
+        else:
+            messages.success(request, _("The posting was reversed."))
+            return redirect(f"{reverse('loanregister:loan', args=[posting.loan.loan_number])}#loan-ledger")
+    context = {"posting": posting, "form": form, "applications": posting.applications.order_by("id")}
+    return render(request, "servicing/posting_reverse.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("servicing.add_payoffstatement", raise_exception=True)
+def payoff_create(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    initial = {
+        "loan": request.GET.get("loan", ""),
+        "as_of": today,
+        "good_through": today + datetime.timedelta(days=PAYOFF_DAYS_GOOD),
+    }
+    form = PayoffForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            statement = payoff_issue(
+                loan=data["loan"],
+                as_of=data["as_of"],
+                good_through=data["good_through"],
+                user=request.user,
+                requested_by=data["requested_by"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error, field_map={"as_of": "as_of", "good_through": "good_through"})
+        else:
+            return redirect("servicing:payoff-detail", pk=statement.pk)
+    return render(request, "servicing/payoff_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@permission_required("servicing.view_payoffstatement", raise_exception=True)
+def payoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(
+        PayoffStatement.objects.select_related("loan__borrower", "issued_by"), pk=pk
+    )
+    return render(request, "servicing/payoff_detail.html", {"statement": statement, "loan": statement.loan})
+
+
+@permission_required("servicing.view_payoffstatement", raise_exception=True)
+def payoff_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(
+        PayoffStatement.objects.select_related("loan__borrower", "issued_by"), pk=pk
+    )
+    response = HttpResponse(payoff_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="payoff-{statement.loan.loan_number}-{statement.as_of.isoformat()}.pdf"'
+    )
+    return response
