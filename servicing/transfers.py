@@ -176,6 +176,12 @@ def servicing_transfer(
     )
 
     old_servicers = {loan.pk: loan.servicer for loan in loans}
+    # Every loan gets the same servicer and date: one UPDATE per chunk (not bulk_update's CASE per row), then
+    # bulk_update_with_history with no fields writes just the history rows, one per loan, with the acting user.
+    for chunk in _chunks(ids):
+        Loan.objects.filter(pk__in=chunk).update(
+            servicer=to_servicer, servicer_since=effective_date, updated_at=now
+        )
     for loan in loans:
         loan.servicer = to_servicer
         loan.servicer_since = effective_date
@@ -183,7 +189,7 @@ def servicing_transfer(
     bulk_update_with_history(
         loans,
         Loan,
-        ["servicer", "servicer_since", "updated_at"],
+        [],
         batch_size=_CHUNK,
         default_user=user,
         default_change_reason=change_reason[:100],
@@ -220,27 +226,24 @@ def _notices(
         )
     }
     template = get_template("servicing/transfers_notice.txt")
+    # Rendering a template per loan is most of the cost at thousands of loans: render one letter per language
+    # and old servicer with markers, then put each borrower's name and loan number in.
+    rendered: dict[tuple[str, int], tuple[str, str]] = {}
     for loan in loans:
         borrower = loan.borrower
         old = old_servicers[loan.pk]
         language = borrower.preferred_language or "da"
-        with translation.override(language):
-            context = {
-                "borrower": borrower,
-                "loan": loan,
-                "old": old,
-                "new": transfer.to_servicer,
-                "old_contact": contacts.get(old.pk),
-                "new_contact": contacts.get(transfer.to_servicer_id),
-                "effective_date": transfer.effective_date,
-                "last_day_old": transfer.effective_date - datetime.timedelta(days=1),
-                "grace_days": GRACE_DAYS,
-            }
-            body = template.render(context).strip() + "\n"
-            subject = _("Your loan %(loan)s will be serviced by %(servicer)s") % {
-                "loan": loan.loan_number,
-                "servicer": transfer.to_servicer.name,
-            }
+        key = (language, old.pk)
+        if key not in rendered:
+            rendered[key] = _render_notice(
+                template=template,
+                language=language,
+                old=old,
+                new=transfer.to_servicer,
+                contacts=contacts,
+                effective_date=transfer.effective_date,
+            )
+        subject, body = rendered[key]
         yield TransferNotice(
             transfer=transfer,
             loan_id=loan.pk,
@@ -250,9 +253,41 @@ def _notices(
             effective_date=transfer.effective_date,
             language=language,
             channel=TransferNotice.Channel.EMAIL if borrower.email else TransferNotice.Channel.LETTER,
-            subject=subject[:200],
-            body=body,
+            subject=subject.replace(_LOAN, loan.loan_number)[:200],
+            body=body.replace(_BORROWER, borrower.name).replace(_LOAN, loan.loan_number),
         )
+
+
+_BORROWER = "\x00borrower\x00"
+_LOAN = "\x00loan\x00"
+
+
+class _Marked:
+    """Stands in for a borrower or loan in the template: prints a marker that is replaced per notice."""
+
+    def __init__(self, **fields: str) -> None:
+        self.__dict__.update(fields)
+
+
+def _render_notice(*, template, language, old, new, contacts, effective_date) -> tuple[str, str]:
+    with translation.override(language):
+        context = {
+            "borrower": _Marked(name=_BORROWER),
+            "loan": _Marked(loan_number=_LOAN),
+            "old": old,
+            "new": new,
+            "old_contact": contacts.get(old.pk),
+            "new_contact": contacts.get(new.pk),
+            "effective_date": effective_date,
+            "last_day_old": effective_date - datetime.timedelta(days=1),
+            "grace_days": GRACE_DAYS,
+        }
+        body = template.render(context).strip() + "\n"
+        subject = _("Your loan %(loan)s will be serviced by %(servicer)s") % {
+            "loan": _LOAN,
+            "servicer": new.name,
+        }
+    return subject, body
 
 
 def transfer_notices_send(*, transfer: ServicingTransfer) -> int:
