@@ -166,6 +166,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 NIGHTLY_JOBS = {
     # name: (task path, hour, minute)
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
+    "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
