@@ -207,3 +207,19 @@ def test_import_loans_then_transactions_opening_balance_starts_the_ledger():
     assert (
         Posting.objects.filter(kind=PostingKind.OPENING_BALANCE, loan__loan_number="DK-100001").count() == 1
     )
+
+
+def test_import_transactions_a_repayment_that_leaves_a_later_date_negative_is_a_row_error():
+    # given: the ledger already has the loan redeemed in full on 1 March
+    make_loan("L-1")
+    assert _run(
+        HEADER + "D1,L-1,disbursement,2026-01-01,1000,99,,,\nR1,L-1,redemption,2026-03-01,1000,99,,,\n"
+    ).ok
+    # when: an extra repayment dated before the redemption arrives
+    result = _run(HEADER + "X1,L-1,extra_repayment,2026-02-01,500,100,,,\n")
+    # then
+    assert result.errors == [
+        "line 2: amount: leaves less than nothing outstanding on 2026-03-01, "
+        "when the ledger already has a later repayment"
+    ]
+    assert not Posting.objects.filter(external_id="X1").exists()
