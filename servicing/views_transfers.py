@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 from loanregister.models import Office, Servicer
 
 from .models import ServicingTransfer, TransferNotice
+from .tasks import transfer_notices_send_task
 from .transfers import (
     parse_loan_numbers,
     servicing_transfer,
     transfer_letters_mark_sent,
-    transfer_notices_send,
 )
 
 
@@ -135,6 +135,7 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
         count = transfer_letters_mark_sent(transfer=transfer)
         messages.success(request, _("%(count)d letter(s) marked as sent.") % {"count": count})
     else:
-        count = transfer_notices_send(transfer=transfer)
-        messages.success(request, _("%(count)d e-mail(s) sent.") % {"count": count})
+        # A worker sends them (in-process on the embedded default); each is claimed before it is sent.
+        transfer_notices_send_task.delay(transfer.pk)
+        messages.success(request, _("The e-mails are being sent."))
     return redirect("servicing:transfer-detail", pk=transfer.pk)

@@ -189,3 +189,18 @@ def test_srv1_servicing_home_card_hidden_without_permission(rf, make_user, escro
     request.user = make_user("officer", "loan_officer")
     html = get_template("servicing/_home_escrow.html").render({"request": request}, request)
     assert 'id="escrow-due"' not in html
+
+
+def test_srv1_nightly_task_is_scheduled_and_runs_once(escrow, settings):
+    # given
+    from servicing.tasks import escrow_disbursements_task
+
+    loan, account, insurer, _tax = escrow
+    escrow_disbursement_schedule(account=account, payee=insurer, amount=Decimal("100.00"), due_date=DUE)
+    assert settings.NIGHTLY_JOBS["escrow_disbursements"][0] == "servicing.tasks.escrow_disbursements_task"
+    # when delivered twice (a redelivery after a crash)
+    first = escrow_disbursements_task(business_date=DUE.isoformat())
+    second = escrow_disbursements_task(business_date=DUE.isoformat())
+    # then
+    assert first["paid"] == 1 and second is None
+    assert Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).count() == 1

@@ -225,3 +225,16 @@ def test_reg4_transfer_page_refused_without_permission(client, make_user, book):
 
 def test_parse_loan_numbers_accepts_lines_commas_and_repeats():
     assert parse_loan_numbers("A-1\nA-2, A-3;A-1  A-4") == ["A-1", "A-2", "A-3", "A-4"]
+
+
+def test_reg4_send_button_emails_the_notices(client, make_user, book):
+    # given
+    own, new, loans = book
+    transfer = servicing_transfer(to_servicer=new, effective_date=EFFECTIVE, user=None, loan_numbers=["T-1"])
+    client.force_login(make_user("servicer", "servicing"))
+    # when
+    response = client.post(reverse("servicing:transfer-send", args=[transfer.pk]), {"what": "email"})
+    # then
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["t-1@example.dk"]]
+    assert transfer.notices.get().sent_at is not None
