@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,13 +18,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from loanregister.models import Loan
 
-from .ledger import payment_post, posting_reverse
-from .models import Account, PayoffStatement, Posting, PostingKind
+from .ledger import ledger_balances, payment_post, posting_reverse
+from .models import PayoffStatement, Posting, PostingKind
 from .payoff import payoff_issue, payoff_pdf
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PAYOFF_DAYS_GOOD = 10
 HOME_ROWS = 15
+SUSPENSE_DAYS = 90
+SUSPENSE_LOANS = 500
 
 
 class LoanNumberField(forms.CharField):
@@ -96,16 +97,28 @@ def _add_errors(form: forms.Form, error: ValidationError, *, field_map: dict[str
 
 def _home_context(request: HttpRequest, *, payment_form: PaymentForm | None = None) -> dict:
     today = timezone.localdate()
-    suspense = (
-        Posting.objects.filter(Q(debit_account=Account.SUSPENSE) | Q(credit_account=Account.SUSPENSE))
-        .values("loan_id", "loan__loan_number", "currency")
-        .annotate(
-            held=Sum("amount", filter=Q(credit_account=Account.SUSPENSE), default=0)
-            - Sum("amount", filter=Q(debit_account=Account.SUSPENSE), default=0)
+    # Money received lately that no bucket took: bounded work whatever the size of the ledger (the payments of
+    # the last SUSPENSE_DAYS, by the (kind, effective_date) index, then those loans' balances).
+    recent_loans = (
+        Posting.objects.filter(
+            kind=PostingKind.PAYMENT, effective_date__gte=today - datetime.timedelta(days=SUSPENSE_DAYS)
         )
-        .exclude(held=0)
-        .order_by("-held")[:HOME_ROWS]
+        .order_by("-effective_date")
+        .values_list("loan_id", flat=True)[:SUSPENSE_LOANS]
     )
+    held = [
+        (loan_id, balances)
+        for loan_id, balances in ledger_balances(loan_ids=set(recent_loans)).items()
+        if balances.suspense != 0
+    ]
+    numbers = dict(Loan.objects.filter(pk__in=[pk for pk, _b in held]).values_list("pk", "loan_number"))
+    suspense = sorted(
+        (
+            {"loan_number": numbers[pk], "held": balances.suspense, "currency": balances.currency}
+            for pk, balances in held
+        ),
+        key=lambda row: -row["held"],
+    )[:HOME_ROWS]
     return {
         "payment_form": payment_form or PaymentForm(initial={"received_on": today}),
         "payoff_form": PayoffForm(
@@ -115,7 +128,8 @@ def _home_context(request: HttpRequest, *, payment_form: PaymentForm | None = No
         .select_related("loan", "created_by")
         .prefetch_related("reversed_by")
         .order_by("-created_at", "-id")[:HOME_ROWS],
-        "suspense": list(suspense),
+        "suspense": suspense,
+        "suspense_days": SUSPENSE_DAYS,
         "payoffs_valid": PayoffStatement.objects.filter(good_through__gte=today)
         .select_related("loan", "issued_by")
         .order_by("good_through", "id")[:HOME_ROWS],

@@ -299,3 +299,16 @@ def test_stat9_category_change_keeps_history_and_later_postings_carry_the_new_ca
     assert change.amount == 0 and "private_rental" in change.note
     assert loan.postings.filter(kind=PostingKind.DISBURSEMENT).get().property_category == "private_rental"
     assert redemption.property_category == "cooperative"
+
+
+def test_srv4_reconcile_command_exits_1_when_a_cached_balance_disagrees():
+    # given
+    from django.core.management import CommandError, call_command
+
+    loan = _disbursed()
+    call_command("ledger_reconcile")
+    Loan.objects.filter(pk=loan.pk).update(outstanding_balance=D("1.00"))
+    # when / then
+    with pytest.raises(CommandError) as raised:
+        call_command("ledger_reconcile")
+    assert raised.value.returncode == 1

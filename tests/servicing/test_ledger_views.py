@@ -155,3 +155,16 @@ def test_srv4_loan_page_shows_the_ledger_with_reverse_links_for_servicing(
     client.force_login(make_user("ole", "loan_officer"))
     officer_page = client.get(reverse("loanregister:loan", args=["V-1"]))
     assert officer_page.status_code == 200 and b'id="loan-ledger"' not in officer_page.content
+
+
+def test_srv1_home_lists_money_received_but_not_applied(servicer_client, loan):
+    # given: 1,000.00 received against 250.00 due: 750.00 waits in suspense (the default overpayment rule)
+    from django.utils import timezone
+
+    from servicing.ledger import payment_post
+
+    payment_post(loan=loan, amount=D("1000"), received_on=timezone.localdate(), external_id="b-9", user=None)
+    # when
+    response = servicer_client.get(reverse("servicing:home"))
+    # then
+    assert response.context["suspense"] == [{"loan_number": "V-1", "held": D("750.00"), "currency": "DKK"}]
