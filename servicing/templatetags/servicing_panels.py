@@ -58,6 +58,7 @@ def documents_panel(context, loan):
         if allowed
         else [],
         "can_upload": user.has_perm("servicing.add_loandocument"),
+        "can_delete": user.has_perm("servicing.delete_loandocument"),
         "form": context.get("document_form") or DocumentUploadForm(),
         "csrf_token": context.get("csrf_token"),
         "today": timezone.localdate(),
@@ -90,4 +91,11 @@ def escrow_due_card(context, days: int = DUE_HORIZON_DAYS):
     allowed = user.has_perm("servicing.view_escrowdisbursement")
     until = timezone.localdate() + datetime.timedelta(days=days)
     rows, total = escrow_due_rows(until=until) if allowed else ([], 0)
-    return {"allowed": allowed, "rows": rows, "total": total, "until": until, "today": timezone.localdate()}
+    return {
+        "allowed": allowed,
+        "rows": rows,
+        "total": total,
+        "until": until,
+        "today": timezone.localdate(),
+        "can_transfer": user.has_perm("servicing.view_servicingtransfer"),
+    }

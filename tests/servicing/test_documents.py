@@ -162,3 +162,19 @@ def test_srv3_upload_refused_without_permission(client, make_user):
     )
     assert response.status_code == 403
     assert not LoanDocument.objects.exists()
+
+
+def test_srv3_delete_from_the_loan_page_only_when_the_retention_is_over(client, make_user):
+    # given an admin, a document still kept and one whose retention ended
+    client.force_login(make_user("boss", "admin"))
+    kept = _upload(make_loan("D-KEPT"))
+    old = _upload(
+        make_loan(
+            "D-GONE", maturity_date=datetime.date(2010, 6, 1), origination_date=datetime.date(1990, 1, 1)
+        )
+    )
+    # when both are deleted
+    client.post(reverse("servicing:document-delete", args=[kept.pk]))
+    client.post(reverse("servicing:document-delete", args=[old.pk]))
+    # then only the old one went
+    assert list(LoanDocument.objects.values_list("pk", flat=True)) == [kept.pk]
