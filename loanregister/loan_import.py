@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import csvfiles
+from .bulk import bulk_change, bulk_insert
 from .choices import PAYMENTS_PER_YEAR_CHOICES, Amortization, LoanStatus, LoanType, PropertyCategory
 from .csvfiles import CellError, ErrorList
 from .models import Borrower, ImportRun, Loan, Office, Property, Servicer, ServicerAssignment
@@ -31,56 +31,27 @@ from .services import register_events_sync
 IMPORT_KIND = "loans"
 SYSTEM_USERNAME = "system"
 
-REQUIRED_COLUMNS = (
-    "loan_number",
-    "borrower_name",
-    "loan_type",
-    "currency",
-    "principal",
-    "interest_rate",
-    "origination_date",
-    "maturity_date",
+REQUIRED_COLUMNS = tuple(
+    (
+        "loan_number borrower_name loan_type currency principal interest_rate origination_date maturity_date"
+    ).split()
 )
-OPTIONAL_COLUMNS = (
-    "borrower_id",
-    "borrower_email",
-    "borrower_phone",
-    "borrower_address",
-    "borrower_do_not_contact",
-    "property_id",
-    "property_category",
-    "property_address",
-    "jurisdiction",
-    "office",
-    "officer",
-    "servicer",
-    "outstanding_balance",
-    "balance_date",
-    "payments_per_year",
-    "amortization",
-    "first_payment_date",
-    "rate_reset_date",
-    "interest_only_until",
-    "recourse",
-    "status",
+OPTIONAL_COLUMNS = tuple(
+    (
+        "borrower_id borrower_email borrower_phone borrower_address borrower_do_not_contact property_id "
+        "property_category property_address jurisdiction office officer servicer outstanding_balance "
+        "balance_date payments_per_year amortization first_payment_date rate_reset_date "
+        "interest_only_until recourse status"
+    ).split()
 )
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 # Loan columns copied as they are (file column == model field); the others are resolved or defaulted below.
-_PLAIN_LOAN_FIELDS = (
-    "loan_type",
-    "currency",
-    "principal",
-    "interest_rate",
-    "origination_date",
-    "maturity_date",
-    "payments_per_year",
-    "amortization",
-    "first_payment_date",
-    "rate_reset_date",
-    "interest_only_until",
-    "recourse",
-    "status",
+_PLAIN_LOAN_FIELDS = tuple(
+    (
+        "loan_type currency principal interest_rate origination_date maturity_date payments_per_year "
+        "amortization first_payment_date rate_reset_date interest_only_until recourse status"
+    ).split()
 )
 _BORROWER_COLUMNS = {
     "borrower_name": "name",
@@ -94,7 +65,6 @@ _PROPERTY_COLUMNS = {
     "property_address": "address",
     "jurisdiction": "jurisdiction",
 }
-_BATCH = 2000
 _QUERY_CHUNK = 10000
 
 
@@ -586,28 +556,12 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
 
 def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int], int]:
     """Write the plan with bulk operations; return (created ids, updated ids, rows unchanged)."""
-    new_properties = [t.obj for t in plan.properties if t.new]
-    Property.objects.bulk_create(new_properties, batch_size=_BATCH)
-    changed_properties = [t for t in plan.properties if t.changed]
-    if changed_properties:
-        fields = sorted(set().union(*(t.changed for t in changed_properties)))
-        Property.objects.bulk_update([t.obj for t in changed_properties], fields, batch_size=_BATCH)
-
-    new_borrowers = [t.obj for t in plan.borrowers if t.new]
-    bulk_create_with_history(new_borrowers, Borrower, batch_size=_BATCH, default_user=user, default_date=now)
-    changed_borrowers = [t for t in plan.borrowers if t.changed]
-    if changed_borrowers:
-        for target in changed_borrowers:
-            target.obj.updated_at = now
-        fields = sorted(set().union(*(t.changed for t in changed_borrowers))) + ["updated_at"]
-        bulk_update_with_history(
-            [t.obj for t in changed_borrowers],
-            Borrower,
-            fields,
-            batch_size=_BATCH,
-            default_user=user,
-            default_date=now,
-        )
+    bulk_insert([t.obj for t in plan.properties if t.new], Property, user=user, now=now)
+    for model, targets in ((Property, plan.properties), (Borrower, plan.borrowers)):
+        changed = [t for t in targets if t.changed]
+        fields = sorted(set().union(*(t.changed for t in changed)))
+        bulk_change([t.obj for t in changed], model, fields, user=user, now=now)
+    bulk_insert([t.obj for t in plan.borrowers if t.new], Borrower, user=user, now=now)
 
     created: list[Loan] = []
     updated: list[Loan] = []
@@ -630,7 +584,6 @@ def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int
         if changes:
             for name in changes:
                 setattr(loan, name, values[name])
-            loan.updated_at = now
             changed_fields |= changes
             to_save.append(loan)
             updated.append(loan)
@@ -638,16 +591,8 @@ def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int
             updated.append(loan)  # its borrower or property changed: counted, the loan row is not written
         else:
             unchanged += 1
-    bulk_create_with_history(created, Loan, batch_size=_BATCH, default_user=user, default_date=now)
-    if to_save:
-        bulk_update_with_history(
-            to_save,
-            Loan,
-            sorted(changed_fields) + ["updated_at"],
-            batch_size=_BATCH,
-            default_user=user,
-            default_date=now,
-        )
+    bulk_insert(created, Loan, user=user, now=now)
+    bulk_change(to_save, Loan, sorted(changed_fields), user=user, now=now)
 
     # REG-4: who services the loan, since when
     closing: list[ServicerAssignment] = []
@@ -669,8 +614,8 @@ def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int
                 recorded_by=user,
             )
         )
-    ServicerAssignment.objects.bulk_update(closing, ["until"], batch_size=_BATCH)
-    ServicerAssignment.objects.bulk_create(opening, batch_size=_BATCH)
+    bulk_change(closing, ServicerAssignment, ["until"], user=user, now=now)
+    bulk_insert(opening, ServicerAssignment, user=user, now=now)
     return [loan.pk for loan in created], [loan.pk for loan in updated], unchanged
 
 
@@ -719,12 +664,12 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
             result.created_loan_ids, result.updated_loan_ids = created_ids, updated_ids
             result.created, result.updated, result.unchanged = len(created_ids), len(updated_ids), unchanged
             register_events_sync(loan_ids=created_ids + updated_ids)
-            # A loan with an outstanding balance starts its servicing ledger with an opening-balance entry.
+            # Steps that build on the written loans go here, inside the same transaction, so that they too are
+            # all-or-nothing. A loan with an outstanding balance starts its servicing ledger with an
+            # opening-balance entry.
             from servicing.ledger import opening_balances_post
 
             opening_balances_post(loan_ids=created_ids + updated_ids, user=user)
-            # Later steps that build on the written loans (e.g. the servicing ledger's opening balances) go
-            # here, inside the same transaction, so that they too are all-or-nothing.
             result.ok = True
             result.import_run = _record(result, user=user, file_name=file_name)
     except _Failed:

@@ -9,9 +9,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from loanregister.csvfiles import CellError, parse_decimal
 from loanregister.loan_import import ALL_COLUMNS, REQUIRED_COLUMNS, loans_import
@@ -366,3 +369,59 @@ def test_import_balance_defaults_to_today_and_blank_means_nothing_outstanding(ow
         file=csv_text(rows).encode(), user=None, file_name="x.csv", today=today + datetime.timedelta(days=1)
     )
     assert later.unchanged == 2
+
+
+def _import_page_user(make_user, *, allowed: bool):
+    user = make_user("clerk", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_loan"))
+    if allowed:
+        user.user_permissions.add(Permission.objects.get(codename="import_loans"))
+    return user
+
+
+def test_import_admin_page_imports_for_a_user_with_permission(client, make_user, own_servicer):
+    # given
+    client.force_login(_import_page_user(make_user, allowed=True))
+    url = reverse("admin:loanregister_loan_import")
+    # the change list offers the import
+    assert url in client.get(reverse("admin:loanregister_loan_changelist")).content.decode()
+    # when a good file is uploaded
+    upload = SimpleUploadedFile("loans.csv", (SAMPLES / "loans.csv").read_bytes(), content_type="text/csv")
+    response = client.post(url, {"file": upload})
+    # then the counts are shown and the loans are there
+    assert response.status_code == 200
+    assert response.context["result"].created == 3
+    assert Loan.objects.count() == 3
+    assert ImportRun.objects.get().user == response.wsgi_request.user
+
+
+def test_import_admin_page_shows_every_error_and_writes_nothing(client, make_user, own_servicer):
+    # given
+    client.force_login(_import_page_user(make_user, allowed=True))
+    text = csv_text(
+        [
+            GOOD,
+            {**GOOD, "loan_number": "L-2", "principal": "0"},
+            {**GOOD, "loan_number": "L-3", "currency": "XYZ"},
+        ]
+    )
+    upload = SimpleUploadedFile("bad.csv", text.encode(), content_type="text/csv")
+    # when
+    response = client.post(reverse("admin:loanregister_loan_import"), {"file": upload})
+    # then
+    page = response.content.decode()
+    assert "line 3: principal:" in page and "line 4: currency:" in page
+    assert not Loan.objects.exists()
+    assert ImportRun.objects.get().ok is False
+
+
+def test_import_admin_page_is_refused_without_the_permission(client, make_user, own_servicer):
+    # given a staff user who may see loans but not import them
+    client.force_login(_import_page_user(make_user, allowed=False))
+    url = reverse("admin:loanregister_loan_import")
+    # then the change list does not offer the import and the page refuses
+    assert url not in client.get(reverse("admin:loanregister_loan_changelist")).content.decode()
+    assert client.get(url).status_code == 403
+    upload = SimpleUploadedFile("loans.csv", (SAMPLES / "loans.csv").read_bytes(), content_type="text/csv")
+    assert client.post(url, {"file": upload}).status_code == 403
+    assert not Loan.objects.exists()
