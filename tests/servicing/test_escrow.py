@@ -204,3 +204,41 @@ def test_srv1_nightly_task_is_scheduled_and_runs_once(escrow, settings):
     # then
     assert first["paid"] == 1 and second is None
     assert Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_srv1_two_workers_at_once_pay_a_disbursement_once():
+    # given (committed, so that other connections see it)
+    import threading
+
+    from django.db import connection
+
+    loan = make_loan("E-RACE")
+    disburse(loan, "1000.00")
+    account = escrow_account_open(loan=loan, opened_on=datetime.date(2020, 1, 1))
+    payee = EscrowPayee.objects.create(name="Tryg", kind="insurer")
+    for day in range(5):
+        escrow_disbursement_schedule(
+            account=account, payee=payee, amount=Decimal("10.00"), due_date=DUE - datetime.timedelta(days=day)
+        )
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(escrow_disbursements_pay(business_date=DUE))
+        finally:
+            connection.close()
+
+    # when two workers run the payment at the same moment
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then each disbursement was paid exactly once between them
+    assert sum(result["paid"] for result in results) == 5
+    assert sum(result["failed"] for result in results) == 0
+    assert Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).count() == 5
+    assert escrow_balance(loan=loan) == Decimal("-50.00")
