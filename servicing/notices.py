@@ -19,6 +19,7 @@ A payment notice is a service notice the loan agreement requires, not marketing:
 
 import datetime
 import logging
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import islice
@@ -34,6 +35,7 @@ from loanregister.jobs import job_run
 from loanregister.models import JobRun, Loan
 from loanregister.templatetags.money import format_money
 
+from .bankdays import next_bank_day
 from .models import EscrowAccount, PaymentNotice
 from .schedules import ZERO, cents, loan_interest_dates_between, schedule_for_loan
 
@@ -44,9 +46,9 @@ CHUNK = 2000
 SEND_BATCH = 200
 # A due date is at most a few days after its interest date (Easter: Thursday to Tuesday is 5 days).
 _MAX_DUE_SHIFT = datetime.timedelta(days=10)
-_LOAN_FIELDS = [
+# What the schedule needs of a loan, read as plain rows (no model instances: 1M of them would cost minutes).
+_LOAN_FIELDS = (
     "id",
-    "loan_number",
     "currency",
     "principal",
     "outstanding_balance",
@@ -60,7 +62,8 @@ _LOAN_FIELDS = [
     "maturity_date",
     "borrower__email",
     "borrower__preferred_language",
-]
+)
+_NoticeLoan = namedtuple("_NoticeLoan", [field.replace("borrower__", "borrower_") for field in _LOAN_FIELDS])
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -69,27 +72,29 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _notice_loans(*, start: datetime.date, end: datetime.date):
+def _notice_loans(*, start: datetime.date, end: datetime.date) -> Iterator[_NoticeLoan]:
     """Active loans we service that can have a payment due between the dates, in primary-key order."""
-    return (
+    rows = (
         Loan.objects.filter(status=LoanStatus.ACTIVE, servicer__is_own=True, maturity_date__gte=start)
         .exclude(first_payment_date__gt=end)
         .exclude(origination_date__gt=end)
-        .select_related("borrower")
-        .only(*_LOAN_FIELDS)
         .order_by("pk")
+        .values_list(*_LOAN_FIELDS)
     )
+    return (_NoticeLoan(*row) for row in rows.iterator(chunk_size=CHUNK))
 
 
-def _next_due_row(loan: Loan, *, business_date: datetime.date, until: datetime.date):
-    """The loan's first scheduled payment due from `business_date` to `until`, or None."""
-    candidates = loan_interest_dates_between(loan, start=business_date - _MAX_DUE_SHIFT, end=until)
-    if not candidates:
-        return None
-    for row in schedule_for_loan(loan, stop_after=candidates[-1]):
-        if row.interest_date in candidates and business_date <= row.due_date <= until:
-            return row
+def _next_due(loan, *, business_date: datetime.date, until: datetime.date) -> datetime.date | None:
+    """The interest date of the loan's first payment due from `business_date` to `until` (dates only)."""
+    for interest_date in loan_interest_dates_between(loan, start=business_date - _MAX_DUE_SHIFT, end=until):
+        if business_date <= next_bank_day(interest_date) <= until:
+            return interest_date
     return None
+
+
+def _schedule_row(loan, interest_date: datetime.date):
+    rows = schedule_for_loan(loan, stop_after=interest_date)
+    return rows[-1] if rows and rows[-1].interest_date == interest_date else None
 
 
 def _fees_due(loan_ids: list[int], as_of: datetime.date) -> dict[int, Decimal]:
@@ -113,34 +118,39 @@ def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 
     until = business_date + datetime.timedelta(days=days_ahead)
     loans = _notice_loans(start=business_date - _MAX_DUE_SHIFT, end=until)
     created = 0
-    for chunk in _chunks(loans.iterator(chunk_size=CHUNK), CHUNK):
+    for chunk in _chunks(loans, CHUNK):
+        # First the dates alone (cheap), then what already exists, then the amounts of what is new.
         due = []
         for loan in chunk:
-            row = _next_due_row(loan, business_date=business_date, until=until)
-            if row is not None:
-                due.append((loan, row))
+            interest_date = _next_due(loan, business_date=business_date, until=until)
+            if interest_date is not None:
+                due.append((loan, interest_date))
         if not due:
             continue
-        ids = [loan.pk for loan, _row in due]
         existing = set(
-            PaymentNotice.objects.filter(loan_id__in=ids, due_date__gte=business_date).values_list(
-                "loan_id", "due_date"
-            )
+            PaymentNotice.objects.filter(
+                loan_id__in=[loan.id for loan, _date in due], due_date__gte=business_date
+            ).values_list("loan_id", "due_date")
         )
-        due = [(loan, row) for loan, row in due if (loan.pk, row.due_date) not in existing]
+        due = [
+            (loan, row)
+            for loan, interest_date in due
+            if (loan.id, next_bank_day(interest_date)) not in existing
+            and (row := _schedule_row(loan, interest_date)) is not None
+        ]
         if not due:
             continue
-        fees = _fees_due([loan.pk for loan, _row in due], business_date)
-        escrow = _escrow_per_payment([loan.pk for loan, _row in due])
+        fees = _fees_due([loan.id for loan, _row in due], business_date)
+        escrow = _escrow_per_payment([loan.id for loan, _row in due])
         notices = []
         for loan, row in due:
-            loan_fees = max(fees.get(loan.pk, ZERO), ZERO)
+            loan_fees = max(fees.get(loan.id, ZERO), ZERO)
             # The escrow account holds a monthly deposit; a quarterly payment carries three of them.
-            loan_escrow = cents(escrow.get(loan.pk, ZERO) * 12 / int(loan.payments_per_year))
-            email = (loan.borrower.email or "").strip()
+            loan_escrow = cents(escrow.get(loan.id, ZERO) * 12 / int(loan.payments_per_year))
+            email = (loan.borrower_email or "").strip()
             notices.append(
                 PaymentNotice(
-                    loan_id=loan.pk,
+                    loan_id=loan.id,
                     period=row.period,
                     due_date=row.due_date,
                     interest_date=row.interest_date,
@@ -152,7 +162,7 @@ def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 
                     amount=row.principal + row.interest + loan_fees + loan_escrow,
                     channel=PaymentNotice.Channel.EMAIL if email else PaymentNotice.Channel.LETTER,
                     recipient=email,
-                    language=loan.borrower.preferred_language or settings.LANGUAGE_CODE,
+                    language=loan.borrower_preferred_language or settings.LANGUAGE_CODE,
                     business_date=business_date,
                 )
             )

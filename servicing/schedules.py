@@ -18,6 +18,8 @@
 
 import datetime
 import decimal
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -70,16 +72,18 @@ def schedule_csv_rows(rows: list[ScheduleRow]) -> list[list[str]]:
     ]
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(start: datetime.date, months: int) -> datetime.date:
     """`start` moved by whole months, keeping its day of month, clamped to the last day of the target month."""
-    month_index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    if month == 12:
-        last_day = 31
+    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
+    if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        last_day = 29
     else:
-        last_day = (datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(start.day, last_day))
+        last_day = _DAYS_IN_MONTH[month0]
+    day = start.day
+    return datetime.date(year, month0 + 1, day if day <= last_day else last_day)
 
 
 def period_step(payments_per_year: int, start: datetime.date, k: int) -> datetime.date:
@@ -96,20 +100,66 @@ def default_first_payment_date(*, origination_date: datetime.date, payments_per_
     return period_step(payments_per_year, origination_date, 1)
 
 
+def _grid_count_before(first: datetime.date, payments_per_year: int, day: datetime.date) -> int:
+    """How many grid dates (first, first + 1 step, ...) fall strictly before `day` (arithmetic, no walk)."""
+    if day <= first:
+        return 0
+    if payments_per_year == FORTNIGHTLY:
+        return ((day - first).days - 1) // 14 + 1
+    if payments_per_year not in MONTH_STEP_PAYMENTS:
+        raise ValueError(f"unsupported payments per year: {payments_per_year}")
+    step = 12 // payments_per_year
+    k = ((day.year - first.year) * 12 + day.month - first.month) // step  # within one of the answer
+    while k > 0 and period_step(payments_per_year, first, k - 1) >= day:
+        k -= 1
+    while period_step(payments_per_year, first, k) < day:
+        k += 1
+    return k
+
+
+class InterestDates(Sequence):
+    """A loan's interest dates as a lazy sequence: the grid dates before maturity, then the maturity date.
+
+    Its length and each date are computed, not listed, so the nightly job can take the few dates it needs of a
+    40-year fortnightly loan without building a thousand. `dates[k:]` is again lazy.
+    """
+
+    def __init__(
+        self, first: datetime.date, maturity: datetime.date, payments_per_year: int, offset: int = 0
+    ):
+        self.first = first
+        self.maturity = maturity
+        self.payments_per_year = payments_per_year
+        self.offset = offset
+        self._grid = _grid_count_before(first, payments_per_year, maturity)
+
+    def __len__(self) -> int:
+        return max(self._grid + 1 - self.offset, 0)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if stop == len(self) and step == 1:
+                return InterestDates(self.first, self.maturity, self.payments_per_year, self.offset + start)
+            return [self[i] for i in range(start, stop, step)]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        position = self.offset + index
+        if position < self._grid:
+            return period_step(self.payments_per_year, self.first, position)
+        return self.maturity
+
+    def __repr__(self) -> str:
+        return f"InterestDates({self.first}, {self.maturity}, {self.payments_per_year}, offset={self.offset})"
+
+
 def interest_dates(
     *, first_payment_date: datetime.date, maturity_date: datetime.date, payments_per_year: int
 ) -> list[datetime.date]:
     """The grid dates from the first payment date before maturity, then the maturity date itself."""
-    dates = []
-    k = 0
-    while True:
-        day = period_step(payments_per_year, first_payment_date, k)
-        if day >= maturity_date:
-            break
-        dates.append(day)
-        k += 1
-    dates.append(maturity_date)
-    return dates
+    return list(InterestDates(first_payment_date, maturity_date, payments_per_year))
 
 
 def periodic_rate(*, annual_rate: Decimal, payments_per_year: int) -> Decimal:
@@ -156,7 +206,7 @@ def payment_schedule(
 def schedule_rows(
     *,
     balance: Decimal,
-    dates: list[datetime.date],
+    dates: Sequence[datetime.date],
     rate: Decimal,
     amortization: str,
     interest_only_until: datetime.date | None = None,
@@ -180,7 +230,7 @@ def schedule_rows(
     if amortization == BULLET:
         interest_only_periods = count - 1
     elif amortization == INTEREST_ONLY and interest_only_until is not None:
-        interest_only_periods = min(sum(1 for day in dates if day <= interest_only_until), count - 1)
+        interest_only_periods = min(bisect_right(dates, interest_only_until), count - 1)
     else:
         interest_only_periods = 0
     amortizing = count - interest_only_periods
@@ -220,15 +270,13 @@ def schedule_rows(
     return rows
 
 
-def loan_interest_dates(loan) -> list[datetime.date]:
+def loan_interest_dates(loan) -> InterestDates:
     """All interest dates of a loan's term, from its first payment date (or one period after origination)."""
     payments_per_year = int(loan.payments_per_year)
     first = loan.first_payment_date or default_first_payment_date(
         origination_date=loan.origination_date, payments_per_year=payments_per_year
     )
-    return interest_dates(
-        first_payment_date=first, maturity_date=loan.maturity_date, payments_per_year=payments_per_year
-    )
+    return InterestDates(first, loan.maturity_date, payments_per_year)
 
 
 def schedule_for_loan(loan, *, stop_after: datetime.date | None = None) -> list[ScheduleRow]:
@@ -243,7 +291,7 @@ def schedule_for_loan(loan, *, stop_after: datetime.date | None = None) -> list[
     first_period = 1
     balance = loan.principal
     if loan.balance_date is not None:
-        skipped = sum(1 for day in dates if day <= loan.balance_date)
+        skipped = bisect_right(dates, loan.balance_date)
         dates = dates[skipped:]
         first_period += skipped
         balance = loan.outstanding_balance

@@ -365,7 +365,7 @@ def test_srv1_loan_schedule_command_table_and_unknown_loan():
     start_offset=st.integers(min_value=-400, max_value=12000),
     width=st.integers(min_value=0, max_value=60),
 )
-def test_srv2_interest_dates_between_equals_the_whole_term_filtered(
+def test_srv1_interest_dates_lazy_and_windowed_equal_a_step_by_step_walk(
     n, first, periods, extra_days, start_offset, width
 ):
     # given a loan (maturity on or off the grid) and any window
@@ -379,6 +379,16 @@ def test_srv2_interest_dates_between_equals_the_whole_term_filtered(
     )
     start = first + datetime.timedelta(days=start_offset)
     end = start + datetime.timedelta(days=width)
-    # then the quick look-up gives exactly the dates of the whole term inside the window
-    expected = [day for day in loan_interest_dates(loan) if start <= day <= end]
+    # and the dates walked one step at a time (the reference)
+    walked, k = [], 0
+    while (day := period_step(n, first, k)) < maturity:
+        walked.append(day)
+        k += 1
+    walked.append(maturity)
+    # then the lazy sequence of the whole term is the walk, and so is any slice of it
+    dates = loan_interest_dates(loan)
+    assert list(dates) == walked and len(dates) == len(walked)
+    assert list(dates[min(width, len(walked)) :]) == walked[width:]
+    # and the quick look-up gives exactly the dates inside the window
+    expected = [day for day in walked if start <= day <= end]
     assert loan_interest_dates_between(loan, start=start, end=end) == expected
