@@ -273,10 +273,13 @@ class LoanDocument(models.Model):
 
     def delete(self, *args, **kwargs):
         self.check_deletable()
+        from django.db import transaction
+
         storage, name = self.file.storage, self.file.name
         result = super().delete(*args, **kwargs)
         if name:
-            storage.delete(name)
+            # Only once the row is surely gone: a rolled-back delete must not lose the file.
+            transaction.on_commit(lambda: storage.delete(name))
         return result
 
 

@@ -101,7 +101,7 @@ def test_srv3_deletion_before_the_retention_ends_is_refused_by_the_database():
     assert LoanDocument.objects.filter(pk=document.pk).exists()
 
 
-def test_srv3_deletion_after_the_retention_is_allowed(media):
+def test_srv3_deletion_after_the_retention_is_allowed(media, django_capture_on_commit_callbacks):
     # given a loan that matured in 2010: Danish retention ended on 31 December 2015
     document = _upload(
         make_loan(
@@ -111,8 +111,9 @@ def test_srv3_deletion_after_the_retention_is_allowed(media):
     path = media / document.file.name
     assert document.retain_until == datetime.date(2015, 12, 31)
     # when
-    document.delete()
-    # then the row and the file are gone
+    with django_capture_on_commit_callbacks(execute=True):
+        document.delete()
+    # then the row and, once committed, the file are gone
     assert not LoanDocument.objects.exists()
     assert not path.exists()
 

@@ -189,3 +189,53 @@ def test_rec2_recovery_refused_without_permission(client, make_user):
     )
     assert response.status_code == 403
     assert not CollateralRecovery.objects.exists()
+
+
+def test_admin_pages_of_escrow_transfers_documents_and_recovery_render(client, make_user, settings, tmp_path):
+    # given one object of each model of these areas
+    import datetime as dt
+
+    from django.contrib import admin
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from servicing.documents import document_upload
+    from servicing.escrow import escrow_account_open, escrow_disbursement_schedule
+    from servicing.models import EscrowPayee, ServicerContact
+    from servicing.transfers import servicing_transfer
+
+    from .servrest_support import servicer
+
+    settings.MEDIA_ROOT = tmp_path
+    loan = make_loan("ADM-1", jurisdiction="DK")
+    disburse(loan, "14000.00")
+    LoanProgram.objects.create(loan=loan, program="conventional")
+    account = escrow_account_open(loan=loan, opened_on=dt.date(2020, 1, 1))
+    payee = EscrowPayee.objects.create(name="Tryg", kind="insurer")
+    escrow_disbursement_schedule(account=account, payee=payee, amount=Decimal("10.00"), due_date=ON)
+    ServicerContact.objects.create(servicer=servicer("NEWCO", "New"), phone="1")
+    servicing_transfer(to_servicer=servicer("NEWCO"), effective_date=ON, user=None, loan_numbers=["ADM-1"])
+    document_upload(loan=loan, upload=SimpleUploadedFile("a.pdf", b"x"), kind="other", user=None)
+    recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=None)
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    models = [
+        m
+        for m in admin.site._registry
+        if m.__module__ == "servicing.models.escrow" or m.__module__ == "servicing.models.recovery"
+    ]
+    assert len(models) == 12
+    # when every list, search and change page is opened
+    failures = []
+    for model in models:
+        info = (model._meta.app_label, model._meta.model_name)
+        obj = model._default_manager.order_by("pk").first()
+        assert obj is not None, model
+        for url in (
+            reverse("admin:{}_{}_changelist".format(*info)),
+            reverse("admin:{}_{}_changelist".format(*info)) + "?q=ADM",
+            reverse("admin:{}_{}_change".format(*info), args=[obj.pk]),
+        ):
+            response = client.get(url)
+            if response.status_code != 200:
+                failures.append(f"{url}: {response.status_code}")
+    # then they all render
+    assert not failures, failures
