@@ -1,10 +1,14 @@
 """Monthly payment notices (SRV-2): one per loan and due date, never two (the unique key guarantees it)."""
 
+from decimal import Decimal
+
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+_BREAKDOWN = F("principal") + F("interest") + F("fees") + F("escrow")
+_HALF_CENT = Value(Decimal("0.005"))
 
 __all__ = ["PaymentNotice"]
 
@@ -58,8 +62,10 @@ class PaymentNotice(models.Model):
         ordering = ["-due_date", "loan_id"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "due_date"], name="one_payment_notice_per_due_date"),
+            # Within half a cent, not equal: SQLite adds decimals as floats, and its INSERT OR IGNORE (what
+            # bulk_create(ignore_conflicts=True) sends) would silently drop a row whose exact check failed.
             models.CheckConstraint(
-                condition=Q(amount=F("principal") + F("interest") + F("fees") + F("escrow")),
+                condition=Q(amount__gt=_BREAKDOWN - _HALF_CENT) & Q(amount__lt=_BREAKDOWN + _HALF_CENT),
                 name="payment_notice_amount_is_its_breakdown",
             ),
         ]
