@@ -56,7 +56,16 @@ class ServicerContact(models.Model):
 
 
 class ServicingTransfer(models.Model):
-    """One transfer of servicing rights for a selection of loans, done in one step."""
+    """One transfer of servicing rights for a selection of loans, done in one step.
+
+    A transfer effective today or earlier is applied at once. One effective later is `scheduled`: its notices
+    go out ahead (RESPA wants the borrower told in advance), its loans are those of its notices, and the
+    nightly job applies it on the effective date, so the register never shows a servicer before its time.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
 
     from_servicer = models.ForeignKey(
         "loanregister.Servicer",
@@ -74,6 +83,8 @@ class ServicingTransfer(models.Model):
     loan_count = models.PositiveIntegerField(_("loans"), default=0)
     selection = models.JSONField(_("selection"), default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DONE)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
