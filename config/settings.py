@@ -165,6 +165,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 # Each entry expires before its next run so that missed runs do not pile up.
 NIGHTLY_JOBS = {
     # name: (task path, hour, minute)
+    "installments_due": ("servicing.tasks.installments_due_task", 1, 45),
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
     "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
 }

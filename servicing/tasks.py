@@ -68,3 +68,19 @@ def transfer_notices_send_task(transfer_id: int) -> int:
         logger.info("transfer_notices_send_task: transfer %s no longer exists", transfer_id)
         return 0
     return transfer_notices_send(transfer=transfer)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def installments_due_task(business_date: str | None = None) -> dict | None:
+    """SRV-1: bill the scheduled installments due on the business date (ISO string; default today) into the
+    ledger, so payments pay them by the waterfall. A second delivery is a no-op; returns the run's result or None."""
+    from .installments import installments_due_run
+
+    run = installments_due_run(business_date=_business_date(business_date))
+    return run.result if run is not None else None

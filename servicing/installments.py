@@ -1,0 +1,85 @@
+"""The nightly billing of scheduled installments into the ledger: what a payment's waterfall then pays.
+
+On its due date each scheduled payment's principal falls due (`scheduled_payment_due`: principal → principal due),
+its interest is charged (`interest`) and its escrow part billed (`escrow_due`), taken from the payment notice the
+borrower was sent (SRV-2: the ledger bills exactly what the notice asked for; its fees are in the ledger already).
+
+Set-based: one `INSERT … SELECT … ON CONFLICT (external_id) DO NOTHING` per part, whatever the size of the book;
+idempotent by the external id `installment:<loan number>:<interest date>:<part>`, the same key
+`ledger.installment_due_post` uses, so a by-hand billing and the nightly one never both post. None of these
+movements changes the outstanding principal, so the cached balance and the register need no update. A window of
+`CATCH_UP_DAYS` lets a run after missed nights bill what fell due meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from loanregister.choices import LoanStatus
+from loanregister.jobs import job_run
+from loanregister.models import JobRun
+
+from .models import Account, PostingKind
+
+JOB = "installments_due"
+CATCH_UP_DAYS = 31
+
+# (notice column, posting kind, debit, credit, key suffix)
+_PARTS = [
+    ("principal", PostingKind.SCHEDULED_PAYMENT_DUE, Account.PRINCIPAL_DUE, Account.PRINCIPAL, "principal"),
+    ("interest", PostingKind.INTEREST, Account.INTEREST_DUE, Account.INTEREST_INCOME, "interest"),
+    ("escrow", PostingKind.ESCROW_DUE, Account.ESCROW_DUE, Account.ESCROW, "escrow"),
+]
+
+
+@transaction.atomic
+def installments_due_post(*, business_date: datetime.date) -> dict:
+    """Bill every installment due from `CATCH_UP_DAYS` before the business date up to it; returns counts."""
+    since = business_date - datetime.timedelta(days=CATCH_UP_DAYS)
+    now = timezone.now()
+    result = {}
+    with connection.cursor() as cursor:
+        for column, kind, debit, credit, suffix in _PARTS:
+            cursor.execute(
+                f"""
+                INSERT INTO servicing_posting (
+                    loan_id, kind, effective_date, amount, currency, debit_account, credit_account, price,
+                    property_category, payee, note, external_id, parent_id, reverses_id, created_at, created_by_id
+                )
+                SELECT n.loan_id, %s, n.due_date, n.{column}, n.currency, %s, %s, NULL,
+                       COALESCE(p.category, ''), '', '',
+                       'installment:' || l.loan_number || ':' || CAST(n.interest_date AS TEXT) || ':' || %s,
+                       NULL, NULL, %s, NULL
+                FROM servicing_paymentnotice n
+                JOIN loanregister_loan l ON l.id = n.loan_id
+                LEFT JOIN loanregister_property p ON p.id = l.property_id
+                WHERE n.due_date > %s AND n.due_date <= %s AND n.{column} > 0 AND l.status = %s
+                ORDER BY n.loan_id
+                ON CONFLICT (external_id) DO NOTHING
+                """,
+                [
+                    kind.value,
+                    debit.value,
+                    credit.value,
+                    suffix,
+                    now,
+                    since,
+                    business_date,
+                    LoanStatus.ACTIVE.value,
+                ],
+            )
+            result[suffix] = cursor.rowcount
+    return result
+
+
+def installments_due_run(*, business_date: datetime.date, force: bool = False) -> JobRun | None:
+    """The nightly job: once per business date (loanregister.jobs.job_run); the body is idempotent anyway."""
+    return job_run(
+        job=JOB,
+        business_date=business_date,
+        body=lambda day: installments_due_post(business_date=day),
+        force=force,
+    )
