@@ -350,3 +350,22 @@ def test_srv1_loan_page_shows_the_schedule(book, make_user):
     assert lines[0] == "period,due_date,payment,interest,principal,balance"
     assert len(lines) == 1 + 121  # 10 Jan 2026 to 10 Jan 2036, both included
     assert lines[-1].endswith(",0.00")
+
+
+def test_srv2_admin_lists_notices_read_only_with_search_and_filters(book, make_user):
+    # given
+    payment_notices_run(business_date=TODAY)
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client = _client(admin_user)
+    url = reverse("admin:servicing_paymentnotice_changelist")
+    # when
+    listing = client.get(url, {"q": "L-LETTER", "channel__exact": "letter", "due_date__year": "2026"})
+    notice = PaymentNotice.objects.get(loan__loan_number="L-LETTER")
+    detail = client.get(reverse("admin:servicing_paymentnotice_change", args=[notice.pk]))
+    # then
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1
+    assert detail.status_code == 200
+    assert "?date=2026-05-01" in detail.content.decode()  # the link to its letter batch
+    assert client.post(reverse("admin:servicing_paymentnotice_delete", args=[notice.pk])).status_code == 403
+    assert client.get(reverse("admin:servicing_paymentnotice_add")).status_code == 403
