@@ -473,6 +473,42 @@ def payment_post(
 
 
 @transaction.atomic
+def suspense_apply(*, loan: Loan, on: date, user) -> list[Posting]:
+    """Apply money held in suspense (an early payment, an overpayment) to what has fallen due since, by the
+    loan's waterfall, as of `on`. The overpayment rule does not apply: what no bucket takes stays in suspense."""
+    loan = _lock(loan)
+    balances = loan_balances(loan=loan, as_of=on)
+    if balances.suspense <= 0:
+        return []
+    rule = waterfall_for(loan=loan)
+    applications, _rest = waterfall_split(
+        amount=balances.suspense,
+        balances=balances,
+        rule=WaterfallRule(rule.buckets, OverpaymentRule.SUSPENSE),
+    )
+    postings = []
+    delta = ZERO
+    for application in applications:
+        postings.append(
+            Posting.objects.create(
+                loan=loan,
+                kind=application.kind,
+                effective_date=on,
+                amount=application.amount,
+                currency=loan.currency,
+                debit_account=application.debit_account,
+                credit_account=application.credit_account,
+                property_category=_category(loan),
+                note=_("Applied from unapplied money"),
+                created_by=user,
+            )
+        )
+        delta += principal_effect(application.debit_account, application.credit_account, application.amount)
+    _apply_to_loan(loan, delta)
+    return postings
+
+
+@transaction.atomic
 def posting_reverse(*, posting: Posting, user, reason: str, effective_date: date | None = None) -> Posting:
     """Correct a mistake (SRV-4): a reversing posting, same amount, accounts swapped, dated like the original
     unless told otherwise, so balances as of any date are restored. A payment is reversed with every application
@@ -659,6 +695,7 @@ __all__ = [
     "posting_create",
     "posting_reverse",
     "principal_effect",
+    "suspense_apply",
     "property_category_change_post",
     "waterfall_for",
     "waterfall_split",

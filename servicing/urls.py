@@ -28,6 +28,7 @@ urlpatterns += [
 urlpatterns += [
     path("", views_ledger.home, name="home"),
     path("payments/", views_ledger.payment_create, name="payment-create"),
+    path("loans/<str:loan_number>/apply-suspense/", views_ledger.suspense_apply_view, name="suspense-apply"),
     path("postings/<int:pk>/reverse/", views_ledger.posting_reverse_view, name="posting-reverse"),
     path("payoff/", views_ledger.payoff_create, name="payoff-create"),
     path("payoff/<int:pk>/", views_ledger.payoff_detail, name="payoff-detail"),

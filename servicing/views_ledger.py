@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from loanregister.models import Loan
 
-from .ledger import ledger_balances, payment_post, posting_reverse
+from .ledger import ledger_balances, payment_post, posting_reverse, suspense_apply
 from .models import PayoffStatement, Posting, PostingKind
 from .payoff import payoff_issue, payoff_pdf
 
@@ -236,3 +236,16 @@ def payoff_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
         f'inline; filename="payoff-{statement.loan.loan_number}-{statement.as_of.isoformat()}.pdf"'
     )
     return response
+
+
+@require_POST
+@permission_required("servicing.add_posting", raise_exception=True)
+def suspense_apply_view(request: HttpRequest, loan_number: str) -> HttpResponse:
+    """Apply the loan's unapplied money to what is due now (the waterfall), from the ledger panel's button."""
+    loan = get_object_or_404(Loan, loan_number=loan_number)
+    postings = suspense_apply(loan=loan, on=timezone.localdate(), user=request.user)
+    if postings:
+        messages.success(request, _("Unapplied money was applied to what is due."))
+    else:
+        messages.info(request, _("Nothing is due that unapplied money could pay."))
+    return redirect(f"{reverse('loanregister:loan', args=[loan.loan_number])}#loan-ledger")

@@ -42,5 +42,6 @@ def ledger_panel(context, loan):
         "postings": postings[:PANEL_ROWS],
         "more": len(postings) > PANEL_ROWS,
         "can_reverse": user.has_perm("servicing.reverse_posting"),
+        "can_post": user.has_perm("servicing.add_posting"),
         "can_issue_payoff": user.has_perm("servicing.add_payoffstatement"),
     }

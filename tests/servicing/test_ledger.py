@@ -312,3 +312,27 @@ def test_srv4_reconcile_command_exits_1_when_a_cached_balance_disagrees():
     with pytest.raises(CommandError) as raised:
         call_command("ledger_reconcile")
     assert raised.value.returncode == 1
+
+
+def test_srv1_money_paid_early_waits_in_suspense_and_is_applied_when_due():
+    # given: 5,000 paid a week before the installment is billed
+    from servicing.ledger import suspense_apply
+
+    loan = _disbursed()
+    payment_post(loan=loan, amount=D("5000"), received_on=DAY, external_id="early", user=None)
+    due = DAY + datetime.timedelta(days=7)
+    installment_due_post(
+        loan=loan, due_date=due, principal=D("2000"), interest=D("3000"), external_id="inst-9"
+    )
+    assert loan_balances(loan=loan, as_of=due).suspense == D("5000.00")
+    # when
+    applied = suspense_apply(loan=loan, on=due, user=None)
+    # then: interest, then principal due
+    assert [(p.kind, p.amount) for p in applied] == [
+        (PostingKind.INTEREST_PAID, D("3000.00")),
+        (PostingKind.PRINCIPAL_PAID, D("2000.00")),
+    ]
+    balances = loan_balances(loan=loan)
+    assert (balances.suspense, balances.total_due) == (0, 0)
+    assert suspense_apply(loan=loan, on=due, user=None) == []
+    assert ledger_reconcile() == []

@@ -168,3 +168,28 @@ def test_srv1_home_lists_money_received_but_not_applied(servicer_client, loan):
     response = servicer_client.get(reverse("servicing:home"))
     # then
     assert response.context["suspense"] == [{"loan_number": "V-1", "held": D("750.00"), "currency": "DKK"}]
+
+
+def test_srv1_apply_unapplied_money_from_the_loan_page(servicer_client, loan):
+    # given: 100 pays part of the 250.00 fee, a 40.00 late charge, 300 pays the 190.00 due and leaves 110.00
+    # unapplied, then a 20.00 late charge falls due
+    from django.utils import timezone
+
+    from servicing.ledger import loan_balances, payment_post
+
+    payment_post(loan=loan, amount=D("100"), received_on=timezone.localdate(), external_id="b-1", user=None)
+    posting_create(
+        loan=loan, kind=PostingKind.LATE_CHARGE, amount=D("40"), effective_date=timezone.localdate()
+    )
+    payment_post(loan=loan, amount=D("300"), received_on=timezone.localdate(), external_id="b-2", user=None)
+    posting_create(
+        loan=loan, kind=PostingKind.LATE_CHARGE, amount=D("20"), effective_date=timezone.localdate()
+    )
+    page = servicer_client.get(reverse("loanregister:loan", args=["V-1"]))
+    assert b'id="apply-suspense"' in page.content
+    # when
+    response = servicer_client.post(reverse("servicing:suspense-apply", args=["V-1"]))
+    # then: the 20.00 charge is paid from the 110.00 held
+    assert response.status_code == 302
+    balances = loan_balances(loan=loan)
+    assert (balances.fees_due, balances.suspense) == (D("0.00"), D("90.00"))
