@@ -167,6 +167,7 @@ NIGHTLY_JOBS = {
     # name: (task path, hour, minute)
     "installments_due": ("servicing.tasks.installments_due_task", 1, 45),
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
+    "servicing_transfers": ("servicing.tasks.servicing_transfers_task", 0, 15),
     "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
 }
 CELERY_BEAT_SCHEDULE = {

@@ -120,10 +120,12 @@ class ServicingTransferAdmin(RecordAdmin):
         "from_servicer",
         "to_servicer",
         "loan_count",
+        "state",
+        "applied_at",
         "created_by",
         "created_at",
     ]
-    list_filter = ["to_servicer", "from_servicer", "effective_date"]
+    list_filter = ["state", "to_servicer", "from_servicer", "effective_date"]
     search_fields = ["to_servicer__code", "to_servicer__name", "reason", "notices__loan__loan_number"]
     date_hierarchy = "effective_date"
     list_select_related = ["from_servicer", "to_servicer", "created_by"]

@@ -84,3 +84,19 @@ def installments_due_task(business_date: str | None = None) -> dict | None:
 
     run = installments_due_run(business_date=_business_date(business_date))
     return run.result if run is not None else None
+
+
+@shared_task(
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def servicing_transfers_task(business_date: str | None = None) -> dict | None:
+    """REG-4: apply the servicing transfers that take effect on the business date (ISO string; default today).
+    A second delivery of the same date is a no-op; returns the run's result or None."""
+    from .transfers import servicing_transfers_run
+
+    run = servicing_transfers_run(business_date=_business_date(business_date))
+    return run.result if run is not None else None

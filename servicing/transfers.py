@@ -136,11 +136,60 @@ def servicing_transfer(
         errors.setdefault("effective_date", []).append(
             _("These loans have had their servicer only since this date or later: %s") % _named(too_early)
         )
+    pending: set[str] = set()
+    for chunk in _chunks(ids):
+        pending.update(
+            TransferNotice.objects.filter(
+                loan_id__in=chunk, transfer__state=ServicingTransfer.State.SCHEDULED
+            ).values_list("loan__loan_number", flat=True)
+        )
+    if pending:
+        errors.setdefault("loan_numbers", []).append(
+            _("A transfer of these loans is already scheduled: %s") % _named(pending)
+        )
     if errors:
         raise ValidationError(errors)
 
+    old_servicers = {loan.pk: loan.servicer for loan in loans}
+    scheduled = effective_date > timezone.localdate()
+    sources = {servicer.pk for servicer in old_servicers.values()}
+    transfer = ServicingTransfer.objects.create(
+        from_servicer=next(iter(old_servicers.values())) if len(sources) == 1 else from_servicer,
+        to_servicer=to_servicer,
+        effective_date=effective_date,
+        loan_count=len(loans),
+        selection={
+            "loan_numbers": len(loan_numbers or []),
+            "from_servicer": from_servicer.code if from_servicer else None,
+            "office": office.code if office else None,
+        },
+        reason=reason,
+        state=ServicingTransfer.State.SCHEDULED if scheduled else ServicingTransfer.State.DONE,
+        applied_at=None if scheduled else timezone.now(),
+        created_by=user if user and user.is_authenticated else None,
+    )
+    TransferNotice.objects.bulk_create(
+        _notices(transfer=transfer, loans=loans, old_servicers=old_servicers), batch_size=_CHUNK
+    )
+    if not scheduled:
+        _apply(loans=loans, transfer=transfer, open_since=open_since, user=user)
+    return transfer
+
+
+def _apply(
+    *,
+    loans: list[Loan],
+    transfer: ServicingTransfer,
+    open_since: dict[int, datetime.date],
+    user: AbstractBaseUser | None,
+) -> None:
+    """The register change itself, set-based: close and open the assignments, move the loans with history."""
+    ids = [loan.pk for loan in loans]
+    to_servicer, effective_date = transfer.to_servicer, transfer.effective_date
     now = timezone.now()
-    change_reason = reason or _("Servicing transferred to %(servicer)s") % {"servicer": to_servicer.code}
+    change_reason = transfer.reason or _("Servicing transferred to %(servicer)s") % {
+        "servicer": to_servicer.code
+    }
 
     # Close the open assignments in one UPDATE per chunk; a loan with none (booked before assignments were
     # kept) gets its old servicer's period recorded, so the history has no gap.
@@ -175,7 +224,6 @@ def servicing_transfer(
         batch_size=_CHUNK,
     )
 
-    old_servicers = {loan.pk: loan.servicer for loan in loans}
     # Every loan gets the same servicer and date: one UPDATE per chunk (not bulk_update's CASE per row), then
     # bulk_update_with_history with no fields writes just the history rows, one per loan, with the acting user.
     for chunk in _chunks(ids):
@@ -196,24 +244,68 @@ def servicing_transfer(
         default_date=now,
     )
 
-    sources = {servicer.pk for servicer in old_servicers.values()}
-    transfer = ServicingTransfer.objects.create(
-        from_servicer=next(iter(old_servicers.values())) if len(sources) == 1 else from_servicer,
-        to_servicer=to_servicer,
-        effective_date=effective_date,
-        loan_count=len(loans),
-        selection={
-            "loan_numbers": len(loan_numbers or []),
-            "from_servicer": from_servicer.code if from_servicer else None,
-            "office": office.code if office else None,
-        },
-        reason=reason,
-        created_by=user if user and user.is_authenticated else None,
+
+def servicing_transfers_apply(*, business_date: datetime.date) -> dict[str, int]:
+    """Apply the scheduled transfers effective on or before the business date (idempotent: each is claimed
+    under a row lock while still scheduled). A loan that has meanwhile left the servicer its notice named, or is
+    no longer active, is left where it is and counted as skipped. The history names the transfer's author."""
+    due = ServicingTransfer.objects.filter(
+        state=ServicingTransfer.State.SCHEDULED, effective_date__lte=business_date
+    ).order_by("effective_date", "pk")
+    result = {"transfers": 0, "loans": 0, "skipped": 0}
+    for transfer_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            transfer = (
+                ServicingTransfer.objects.select_for_update(of=("self",))
+                .select_related("to_servicer", "created_by")
+                .filter(pk=transfer_id, state=ServicingTransfer.State.SCHEDULED)
+                .first()
+            )
+            if transfer is None:
+                continue
+            named = dict(transfer.notices.values_list("loan_id", "old_servicer_id"))
+            loans = list(
+                Loan.objects.filter(pk__in=list(named))
+                .select_for_update(of=("self",))
+                .select_related("servicer")
+                .order_by("pk")
+            )
+            open_since: dict[int, datetime.date] = {}
+            for chunk in _chunks([loan.pk for loan in loans]):
+                open_since.update(
+                    ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).values_list(
+                        "loan_id", "since"
+                    )
+                )
+            movable = [
+                loan
+                for loan in loans
+                if loan.servicer_id == named[loan.pk]
+                and loan.status == LoanStatus.ACTIVE
+                and transfer.effective_date > open_since.get(loan.pk, loan.servicer_since)
+            ]
+            _apply(loans=movable, transfer=transfer, open_since=open_since, user=transfer.created_by)
+            skipped = len(named) - len(movable)
+            transfer.state = ServicingTransfer.State.DONE
+            transfer.applied_at = timezone.now()
+            transfer.selection = {**transfer.selection, "applied": len(movable), "skipped": skipped}
+            transfer.save(update_fields=["state", "applied_at", "selection"])
+            result["transfers"] += 1
+            result["loans"] += len(movable)
+            result["skipped"] += skipped
+    return result
+
+
+def servicing_transfers_run(*, business_date: datetime.date, force: bool = False):
+    """The nightly job: apply the transfers that take effect (once per business date, resumable)."""
+    from loanregister.jobs import job_run
+
+    return job_run(
+        job="servicing_transfers",
+        business_date=business_date,
+        body=lambda day: servicing_transfers_apply(business_date=day),
+        force=force,
     )
-    TransferNotice.objects.bulk_create(
-        _notices(transfer=transfer, loans=loans, old_servicers=old_servicers), batch_size=_CHUNK
-    )
-    return transfer
 
 
 def _notices(

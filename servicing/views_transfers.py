@@ -83,9 +83,18 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
+            if transfer.state == ServicingTransfer.State.SCHEDULED:
+                text = _(
+                    "%(count)d loan(s) will move to %(servicer)s on %(date)s (scheduled); a notice to each "
+                    "borrower is ready."
+                )
+            else:
+                text = _(
+                    "%(count)d loan(s) moved to %(servicer)s from %(date)s; a notice to each borrower is ready."
+                )
             messages.success(
                 request,
-                _("%(count)d loan(s) move to %(servicer)s on %(date)s; a notice to each borrower is ready.")
+                text
                 % {
                     "count": transfer.loan_count,
                     "servicer": transfer.to_servicer,

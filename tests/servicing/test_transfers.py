@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from loanregister.models import Loan, Office, ServicerAssignment
 from servicing.models import ServicerContact, ServicingTransfer, TransferNotice
@@ -238,3 +238,57 @@ def test_reg4_send_button_emails_the_notices(client, make_user, book):
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["t-1@example.dk"]]
     assert transfer.notices.get().sent_at is not None
+
+
+def test_reg4_a_future_transfer_is_scheduled_noticed_now_and_applied_on_its_date(book, make_user):
+    # given a transfer effective in a month
+    own, new, loans = book
+    user = make_user("servicer", "servicing")
+    effective = timezone.localdate() + datetime.timedelta(days=30)
+    transfer = servicing_transfer(
+        to_servicer=new, effective_date=effective, user=user, loan_numbers=["T-1", "T-2"]
+    )
+    # then the borrowers are told now, but the register still shows the old servicer
+    assert transfer.state == ServicingTransfer.State.SCHEDULED
+    assert transfer.notices.count() == 2
+    assert Loan.objects.get(loan_number="T-1").servicer == own
+    assert not ServicerAssignment.objects.filter(servicer=new).exists()
+    # and a second transfer of the same loan meanwhile is refused
+    with pytest.raises(ValidationError) as caught:
+        servicing_transfer(
+            to_servicer=servicer("THIRD"), effective_date=effective, user=None, loan_numbers=["T-2"]
+        )
+    assert "loan_numbers" in caught.value.message_dict
+    # when the nightly job runs the day before, nothing happens; on the date (twice), it is applied once
+    call_command("run_servicing_transfers", "--date", (effective - datetime.timedelta(days=1)).isoformat())
+    assert Loan.objects.get(loan_number="T-1").servicer == own
+    call_command("run_servicing_transfers", "--date", effective.isoformat())
+    call_command("run_servicing_transfers", "--date", effective.isoformat(), "--force")
+    # then
+    transfer.refresh_from_db()
+    assert transfer.state == ServicingTransfer.State.DONE
+    for number in ("T-1", "T-2"):
+        loan = Loan.objects.get(loan_number=number)
+        assert (loan.servicer, loan.servicer_since) == (new, effective)
+        assert loan.history.order_by("-history_id").first().history_user == user
+        assert ServicerAssignment.objects.filter(loan=loan).count() == 2
+    assert Loan.objects.get(loan_number="T-3").servicer == own
+
+
+def test_reg4_a_scheduled_transfer_skips_a_loan_that_left_meanwhile(book):
+    # given a scheduled transfer, and one of its loans paid off before the date
+    own, new, loans = book
+    effective = timezone.localdate() + datetime.timedelta(days=10)
+    transfer = servicing_transfer(
+        to_servicer=new, effective_date=effective, user=None, loan_numbers=["T-1", "T-2"]
+    )
+    Loan.objects.filter(loan_number="T-2").update(status="paid_off")
+    # when
+    from servicing.transfers import servicing_transfers_apply
+
+    result = servicing_transfers_apply(business_date=effective)
+    # then
+    assert result == {"transfers": 1, "loans": 1, "skipped": 1}
+    assert Loan.objects.get(loan_number="T-2").servicer == own
+    transfer.refresh_from_db()
+    assert transfer.selection["skipped"] == 1
