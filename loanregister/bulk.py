@@ -8,15 +8,35 @@ row. The history rows are built from the history model's own field list, the way
 go to simple-history's `bulk_create_with_history` / `bulk_update_with_history`.
 """
 
+import csv
 import io
-from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from django.db import connection, models
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 _BATCH = 2000
+
+
+def instance_factory(model) -> Callable[[dict], models.Model]:
+    """A maker of new, unsaved instances from {attname: value}, defaults for the rest.
+
+    Positional construction (what `Model.from_db` uses) skips the per-field keyword handling of `Model(**kw)`,
+    a third of the time it takes to plan a 100,000-row import. The defaults are taken once, so a model with a
+    mutable (callable) default must not use this.
+    """
+    fields = model._meta.concrete_fields
+    position = {f.attname: i for i, f in enumerate(fields)}
+    template = [f.get_default() for f in fields]
+
+    def make(values: dict) -> models.Model:
+        row = template.copy()
+        for name, value in values.items():
+            row[position[name]] = value
+        return model(*row)
+
+    return make
 
 
 def _has_history(model) -> bool:
@@ -87,7 +107,7 @@ def bulk_change(objs: Sequence[models.Model], model, fields: Sequence[str], *, u
         _copy_rows(
             cursor,
             temp,
-            [c.column for c in columns],
+            columns,
             ([getattr(o, c.attname) for c in columns] for o in objs),
         )
         assignments = ", ".join(f"{quote(c.column)} = t.{quote(c.column)}" for c in columns[1:])
@@ -105,7 +125,7 @@ def _copy(model, model_fields, objs) -> None:
         _copy_rows(
             cursor,
             model._meta.db_table,
-            [f.column for f in model_fields],
+            list(model_fields),
             ([getattr(obj, f.attname) for f in model_fields] for obj in objs),
         )
 
@@ -127,38 +147,29 @@ def _copy_history(model, objs, *, user, now: datetime, history_type: str) -> Non
         for obj in objs
     )
     with connection.cursor() as cursor:
-        _copy_rows(cursor, history_model._meta.db_table, [f.column for f in history_fields], rows)
+        _copy_rows(cursor, history_model._meta.db_table, history_fields, rows)
 
 
-def _text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"no COPY text for {type(value).__name__}")
-
-
-def _copy_rows(cursor, table: str, columns: list[str], rows) -> None:
+def _copy_rows(cursor, table: str, columns: list, rows) -> None:
+    """COPY rows into `table`. CSV format lets the C csv writer render the values; an empty unquoted field is
+    NULL, so the NOT NULL text columns are told to read it as an empty string instead."""
     quote = connection.ops.quote_name
-    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    not_null_text = [c.column for c in columns if c.get_internal_type() in _TEXT_TYPES and not c.null]
+    options = "FORMAT csv"
+    if not_null_text:
+        options += f", FORCE_NOT_NULL ({', '.join(quote(c) for c in not_null_text)})"
+    sql = f"COPY {quote(table)} ({', '.join(quote(c.column) for c in columns)}) FROM STDIN WITH ({options})"
     buffer = io.StringIO()
-    count = 0
+    writer = csv.writer(buffer, lineterminator="\n")
+    chunk: list = []
     for row in rows:
-        buffer.write("\t".join(map(_text, row)))
-        buffer.write("\n")
-        count += 1
-        if count % 50000 == 0:
-            buffer.seek(0)
-            cursor.copy_expert(sql, buffer)
-            buffer = io.StringIO()
-    if buffer.tell():
-        buffer.seek(0)
-        cursor.copy_expert(sql, buffer)
+        chunk.append(row)
+        if len(chunk) == 20000:
+            writer.writerows(chunk)
+            chunk = []
+    writer.writerows(chunk)
+    buffer.seek(0)
+    cursor.copy_expert(sql, buffer)
+
+
+_TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}

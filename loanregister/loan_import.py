@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import csvfiles
-from .bulk import bulk_change, bulk_insert
+from .bulk import bulk_change, bulk_insert, instance_factory
 from .choices import PAYMENTS_PER_YEAR_CHOICES, Amortization, LoanStatus, LoanType, PropertyCategory
 from .csvfiles import CellError, ErrorList
 from .models import Borrower, ImportRun, Loan, Office, Property, Servicer, ServicerAssignment
@@ -257,7 +257,13 @@ class _Reference:
     borrowers_by_id: dict[int, Borrower]
     borrowers_by_national_id: dict[str, Borrower]
     properties: dict[str, Property]
-    open_assignments: dict[int, ServicerAssignment]
+    open_assignments: dict[int, "_OpenAssignment"]
+
+
+class _OpenAssignment(NamedTuple):
+    pk: int
+    servicer_id: int
+    since: date
 
 
 def _load_reference(rows: list[_Row]) -> _Reference:
@@ -274,20 +280,24 @@ def _load_reference(rows: list[_Row]) -> _Reference:
     borrowers_by_id: dict[int, Borrower] = {}
     for pks in _in_chunks(borrower_pks):
         borrowers_by_id.update((b.pk, b) for b in Borrower.objects.filter(pk__in=pks))
+    # Several borrowers may share an id (entered by hand); the oldest one is the match. The loans' own
+    # borrowers usually answer already; only the other ids are looked up.
     borrowers_by_national_id: dict[str, Borrower] = {}
-    for ids in _in_chunks(_wanted(rows, "borrower_id")):
-        # Several borrowers may share an id (entered by hand); the oldest one is the match.
+    for borrower in sorted(borrowers_by_id.values(), key=lambda b: -b.pk):
+        if borrower.national_id:
+            borrowers_by_national_id[borrower.national_id] = borrower
+    for ids in _in_chunks(_wanted(rows, "borrower_id") - borrowers_by_national_id.keys()):
         for borrower in Borrower.objects.filter(national_id__in=ids).order_by("-pk"):
             borrower = borrowers_by_id.setdefault(borrower.pk, borrower)
             borrowers_by_national_id[borrower.national_id] = borrower
     properties: dict[str, Property] = {}
     for pids in _in_chunks(_wanted(rows, "property_id")):
         properties.update((p.property_id, p) for p in Property.objects.filter(property_id__in=pids))
-    open_assignments: dict[int, ServicerAssignment] = {}
+    open_assignments: dict[int, _OpenAssignment] = {}
     for pks in _in_chunks([loan.pk for loan in loans.values()]):
-        open_assignments.update(
-            (a.loan_id, a) for a in ServicerAssignment.objects.filter(loan_id__in=pks, until__isnull=True)
-        )
+        current = ServicerAssignment.objects.filter(loan_id__in=pks, until__isnull=True)
+        for pk, loan_id, servicer_id, since in current.values_list("pk", "loan_id", "servicer_id", "since"):
+            open_assignments[loan_id] = _OpenAssignment(pk, servicer_id, since)
     servicers = dict(Servicer.objects.values_list("code", "pk"))
     return _Reference(
         loans=loans,
@@ -333,6 +343,12 @@ class _Target:
         if isinstance(self.obj, Borrower):
             return _("differs from line %(line)s for the same borrower")
         return _("differs from line %(line)s for the same property")
+
+
+_new_loan = instance_factory(Loan)
+_new_borrower = instance_factory(Borrower)
+_new_property = instance_factory(Property)
+_new_assignment = instance_factory(ServicerAssignment)
 
 
 @dataclass
@@ -489,7 +505,7 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
         elif current is not None and (not national_id or current.national_id in ("", national_id)):
             borrower = borrower_target(current)
         else:
-            borrower = _Target(Borrower(), new=True)
+            borrower = _Target(_new_borrower({}), new=True)
             plan.borrowers.append(borrower)
         if national_id:
             borrower_by_national_id.setdefault(national_id, borrower)
@@ -507,7 +523,9 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
             property_target = property_by_id.get(property_id)
             if property_target is None:
                 known = ref.properties.get(property_id)
-                property_target = _Target(known or Property(property_id=property_id), new=known is None)
+                property_target = _Target(
+                    known or _new_property({"property_id": property_id}), new=known is None
+                )
                 property_by_id[property_id] = property_target
                 plan.properties.append(property_target)
             for column, name in _PROPERTY_COLUMNS.items():
@@ -535,7 +553,7 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
         # new loan or changes to an existing one
         if existing is None:
             since = balance_date or loan_values.get("origination_date")
-            loan = Loan(loan_number=number, servicer_since=since, **loan_values)
+            loan = _new_loan({"loan_number": number, "servicer_since": since, **loan_values})
             plan.loans.append(_LoanPlan(line, loan, True, loan_values, borrower, property_target))
             continue
         item = _LoanPlan(line, existing, False, loan_values, borrower, property_target)
@@ -603,15 +621,16 @@ def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int
         if current is not None and current.servicer_id == loan.servicer_id:
             continue
         if current is not None:
-            current.until = loan.servicer_since
-            closing.append(current)
+            closing.append(ServicerAssignment(pk=current.pk, until=loan.servicer_since))
         opening.append(
-            ServicerAssignment(
-                loan_id=loan.pk,
-                servicer_id=loan.servicer_id,
-                since=loan.servicer_since,
-                reason="import_loans",
-                recorded_by=user,
+            _new_assignment(
+                {
+                    "loan_id": loan.pk,
+                    "servicer_id": loan.servicer_id,
+                    "since": loan.servicer_since,
+                    "reason": "import_loans",
+                    "recorded_by_id": user.pk if user is not None else None,
+                }
             )
         )
     bulk_change(closing, ServicerAssignment, ["until"], user=user, now=now)

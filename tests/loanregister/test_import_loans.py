@@ -425,3 +425,19 @@ def test_import_admin_page_is_refused_without_the_permission(client, make_user, 
     upload = SimpleUploadedFile("loans.csv", (SAMPLES / "loans.csv").read_bytes(), content_type="text/csv")
     assert client.post(url, {"file": upload}).status_code == 403
     assert not Loan.objects.exists()
+
+
+def test_import_keeps_text_exactly_as_written(own_servicer):
+    # given text with the characters a CSV or COPY round trip could mangle
+    address = 'Strandvejen 1, 2. "th"\nDK-2900 Hellerup; back\\slash\ttab'
+    text = csv_text(
+        [{**GOOD, "borrower_address": '"' + address.replace('"', '""') + '"', "borrower_email": ""}]
+    )
+    # when
+    result = run(text)
+    # then
+    assert result.ok, result.errors
+    borrower = Borrower.objects.get()
+    assert borrower.address == address
+    assert borrower.email == ""
+    assert Borrower.history.get().address == address
