@@ -1,0 +1,385 @@
+"""Benchmark of the maturity register at a million loans (issue 3, item 7). Run by hand, not in the test suite.
+
+    .venv/bin/python bench/run.py [--loans 1000000] [--database-url postgres://postgres@127.0.0.1:5432/lr_bench]
+                                  [--reuse] [--repeat 7] [--seed 2026] [--export-rows 100000] [--json PATH]
+
+1. Seeds the book (`seed_demo --without-ledger`) into a dedicated PostgreSQL database, which it DROPS and
+   creates anew, unless `--reuse` finds it already holds the loans.
+2. Times, server-side through Django's test Client with a signed-in retention-team user: the register's first
+   page, its 1,000th page (keyset cursor), a filtered page, a borrower-name search and the maturity ladder.
+   Beside each: the same SQL (captured with CaptureQueriesContext) run by `psql` with `\\timing`.
+3. Times a 100,000-row CSV export with `export_maturities` (in-process, as the ratio's numerator; and in a
+   subprocess under `/usr/bin/time -v` for its peak memory) beside `psql -c "COPY (same query) TO STDOUT"`.
+4. Prints a table of medians and ratios (Django / psql); `--json` also writes them to a file.
+
+The results and how to read them are in docs/benchmarks.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--loans", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lr_bench"),
+        help="a dedicated PostgreSQL database: it is dropped and created anew unless --reuse",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it already holds the loans"
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per page (median reported)")
+    parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--json", help="also write the figures to this file")
+    return parser.parse_args()
+
+
+def run(cmd: list[str], env: dict, *, input_text: str | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, env=env, input=input_text, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def timed_subprocess(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in kB (from /usr/bin/time -v) and stdout of a command."""
+    started = time.perf_counter()
+    result = run([TIME, "-v", *cmd], env)
+    seconds = time.perf_counter() - started
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
+    return seconds, int(match.group(1)) if match else 0, result.stdout
+
+
+# --- 1. the book ------------------------------------------------------------------------------------------
+
+
+def loans_in(database_url: str) -> int:
+    result = subprocess.run(
+        ["psql", "-X", "-At", "-d", database_url, "-c", "SELECT count(*) FROM loanregister_loan"],
+        capture_output=True,
+        text=True,
+    )
+    return int(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else 0
+
+
+def seed_book(args: argparse.Namespace, env: dict) -> dict:
+    if args.reuse and loans_in(args.database_url) >= args.loans:
+        print(f"reusing {args.database_url} ({loans_in(args.database_url):,} loans)")
+        return {"reused": True}
+    url = urlparse(args.database_url)
+    name = url.path.lstrip("/")
+    admin_url = url._replace(path="/postgres").geturl()
+    print(f"creating {name} afresh and seeding {args.loans:,} loans …", flush=True)
+    run(["psql", "-X", "-q", "-d", admin_url, "-c", f'DROP DATABASE IF EXISTS "{name}"'], env)
+    run(["psql", "-X", "-q", "-d", admin_url, "-c", f'CREATE DATABASE "{name}"'], env)
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    run([PYTHON, "manage.py", "create_demo_users"], env)
+    seconds, rss, out = timed_subprocess(
+        [
+            PYTHON,
+            "manage.py",
+            "seed_demo",
+            "--loans",
+            str(args.loans),
+            "--seed",
+            str(args.seed),
+            "--without-ledger",
+        ],
+        env,
+    )
+    print(out.strip().splitlines()[-1])
+    print(f"seed: {seconds:.0f} s wall, peak RSS {rss / 1024:.0f} MB")
+    return {"reused": False, "seconds": round(seconds, 1), "peak_rss_mb": round(rss / 1024), "output": out}
+
+
+# --- 2. pages ---------------------------------------------------------------------------------------------
+
+# A server-side cursor (QuerySet.iterator) is captured as its DECLARE; psql runs the SELECT inside it.
+_DECLARE = re.compile(r"^\s*DECLARE\s+\S+\s+.*?CURSOR\s+(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+", re.I | re.S)
+_TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK|BEGIN|COMMIT)\b", re.I)
+
+
+def psql_request_ms(database_url: str, statements: list[str], repeat: int) -> float:
+    """Median over `repeat` runs of the summed `\\timing` of the statements, in one warm psql session."""
+    statements = [
+        _DECLARE.sub("", s).strip().rstrip(";") for s in statements if not _TRANSACTION_CONTROL.match(s)
+    ]
+    body = "".join(f"{s};\n" for s in statements)
+    script = "SET TIME ZONE 'UTC';\n\\timing on\n\\o /dev/null\n" + body * (repeat + 1)
+    result = subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database_url, "-f", "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"psql failed: {result.stderr}\n{body}")
+    times = [float(t) for t in re.findall(r"Time: ([\d.]+) ms", result.stdout)]
+    n = len(statements)
+    per_request = [sum(times[i * n : (i + 1) * n]) for i in range(repeat + 1)][1:]  # the first run warms up
+    return statistics.median(per_request)
+
+
+def time_page(client, url: str, repeat: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)  # warm up (templates, plans, caches)
+    assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    # Copy now: every request start empties the connection's query log (django.db.reset_queries).
+    queries = list(captured.captured_queries)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        _ = response.content
+        timings.append((time.perf_counter() - started) * 1000)
+    statements = [q["sql"] for q in queries]
+    slowest = max(queries, key=lambda q: float(q["time"]))
+    return {
+        "url": url,
+        "django_ms": statistics.median(timings),
+        "queries": len(statements),
+        "statements": statements,
+        "slowest_sql": slowest["sql"],
+        "slowest_ms": float(slowest["time"]) * 1000,
+        "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
+        "rows_on_page": response.content.count(b"data-event-id="),
+        "ladder_months": response.content.count(b"<tr data-month="),
+    }
+
+
+def page_scenarios(today: datetime.date) -> dict:
+    """URLs of the pages to time, built from the book (the 1,000th page's cursor needs a seek to find)."""
+    from loanregister import register
+    from loanregister.models import Office
+
+    start, end = register.default_window(today)
+    window = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    events = register.register_events(filterset=register.register_filterset(data=window))
+    # Page 1,000 starts after the 49,950th event (50 a page); found once with OFFSET, then used as a cursor.
+    day, pk = events.order_by("event_date", "id").values_list("event_date", "id")[
+        999 * register.PAGE_SIZE - 1
+    ]
+    aarhus = Office.objects.get(code="BR-AAR").pk
+    return {
+        "first page": "/register/",
+        "page 1,000 (keyset)": "/register/?" + urlencode({**window, "after": f"{day.isoformat()}_{pk}"}),
+        "filtered page": "/register/?"
+        + urlencode({**window, "loan_type": "adjustable", "office": aarhus, "balance_min": "1000000"}),
+        "name search": "/register/?" + urlencode({**window, "q": "jensen"}),
+        "ladder (maturities, 12 months)": "/register/?" + urlencode({**window, "kind": "maturity"}),
+    }
+
+
+# --- 3. export --------------------------------------------------------------------------------------------
+
+
+def export_window(today: datetime.date, rows: int) -> tuple[datetime.date, datetime.date, int]:
+    """From today, the shortest window of maturity events whose export (do-not-contact left out) has at
+    least `rows` rows; the last day's ties may add a few thousand."""
+    from django.db.models import Count
+
+    from loanregister import exports, register
+
+    far = today.replace(year=today.year + 30)
+    filterset = register.register_filterset(
+        data={"date_from": today.isoformat(), "date_to": far.isoformat(), "kind": ["maturity"]}
+    )
+    queryset = exports.export_queryset(events=register.register_events(filterset=filterset))
+    total = 0
+    for day, n in (
+        queryset.order_by()
+        .values_list("event_date")
+        .annotate(n=Count("id"))
+        .order_by("event_date")
+        .iterator()
+    ):
+        total += n
+        if total >= rows:
+            return today, day, total
+    return today, far, total
+
+
+def time_export(args: argparse.Namespace, env: dict, today: datetime.date) -> dict:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    date_from, date_to, expected = export_window(today, args.export_rows)
+    out_dir = Path(tempfile.mkdtemp(prefix="lr-bench-"))
+    command = [
+        "export_maturities",
+        "--from",
+        date_from.isoformat(),
+        "--to",
+        date_to.isoformat(),
+        "--kind",
+        "maturity",
+        "--format",
+        "csv",
+    ]
+
+    def export_once(path: Path) -> float:
+        started = time.perf_counter()
+        call_command(*command, "--output", str(path), stdout=open(os.devnull, "w"))  # noqa: SIM115
+        return time.perf_counter() - started
+
+    with CaptureQueriesContext(connection) as captured:
+        export_once(out_dir / "captured.csv")
+    rows = sum(1 for _ in (out_dir / "captured.csv").open(encoding="utf-8")) - 1
+    big = max(captured.captured_queries, key=lambda q: len(q["sql"]))
+    select = _DECLARE.sub("", big["sql"])
+    django_runs = [export_once(out_dir / f"run{i}.csv") for i in range(3)]
+
+    copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    psql_runs = []
+    for _ in range(4):
+        started = time.perf_counter()
+        with open(os.devnull, "w") as sink:
+            subprocess.run(
+                ["psql", "-X", "-q", "-d", args.database_url, "-c", copy_sql], stdout=sink, check=True
+            )
+        psql_runs.append(time.perf_counter() - started)
+    psql_runs = psql_runs[1:]  # the first run warms the cache
+
+    # Peak memory: the command in a process of its own, beside the same process exporting one day.
+    subprocess_seconds, rss, _out = timed_subprocess(
+        [PYTHON, "manage.py", *command, "--output", str(out_dir / "rss.csv")], env
+    )
+    _s, baseline_rss, _o = timed_subprocess(
+        [
+            PYTHON,
+            "manage.py",
+            "export_maturities",
+            "--from",
+            date_from.isoformat(),
+            "--to",
+            date_from.isoformat(),
+            "--format",
+            "csv",
+            "--output",
+            str(out_dir / "tiny.csv"),
+        ],
+        env,
+    )
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return {
+        "window": [date_from.isoformat(), date_to.isoformat()],
+        "rows": rows,
+        "expected_rows": expected,
+        "django_s": statistics.median(django_runs),
+        "psql_copy_s": statistics.median(psql_runs),
+        "subprocess_s": subprocess_seconds,
+        "peak_rss_mb": rss / 1024,
+        "baseline_rss_mb": baseline_rss / 1024,
+        "select": select,
+    }
+
+
+# --- main -------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    args = parse_args()
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DEBUG": "false",  # as in production: no debug cursor, no debug toolbar
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    seeding = seed_book(args, env)
+
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL"
+    today = timezone.localdate()
+    user = get_user_model().objects.get(username="retention-team")  # view + export, like a campaign user
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "testserver")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM loanregister_loan")
+        loans = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM loanregister_registerevent")
+        events = cursor.fetchone()[0]
+    print(f"\nbook: {loans:,} loans, {events:,} register events; today {today}\n")
+
+    pages = {}
+    print(
+        f"{'page':34} {'Django ms':>10} {'psql ms':>9} {'ratio':>6} {'queries':>8} {'slowest query ms':>17}"
+    )
+    for name, url in page_scenarios(today).items():
+        figures = time_page(client, url, args.repeat)
+        figures["psql_ms"] = psql_request_ms(args.database_url, figures["statements"], args.repeat)
+        figures["ratio"] = figures["django_ms"] / figures["psql_ms"] if figures["psql_ms"] else None
+        pages[name] = figures
+        print(
+            f"{name:34} {figures['django_ms']:10.1f} {figures['psql_ms']:9.1f} "
+            f"{figures['ratio']:6.2f} {figures['queries']:8d} {figures['slowest_ms']:17.1f}",
+            flush=True,
+        )
+
+    export = time_export(args, env, today)
+    export["ratio"] = export["django_s"] / export["psql_copy_s"]
+    print(
+        f"\nCSV export {export['rows']:,} rows ({export['window'][0]}..{export['window'][1]}, maturities): "
+        f"export_maturities {export['django_s']:.2f} s in-process ({export['subprocess_s']:.2f} s as a "
+        f"command), psql COPY {export['psql_copy_s']:.2f} s, ratio {export['ratio']:.2f}; "
+        f"peak RSS {export['peak_rss_mb']:.0f} MB (one-day export: {export['baseline_rss_mb']:.0f} MB)"
+    )
+    if args.json:
+        for figures in pages.values():
+            figures.pop("statements")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "loans": loans,
+                    "events": events,
+                    "today": today.isoformat(),
+                    "seed": seeding,
+                    "pages": pages,
+                    "export": export,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
