@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_documents, views_ledger, views_notices, views_recovery, views_transfers
+from . import views_documents, views_escrow, views_ledger, views_notices, views_recovery, views_transfers
 
 app_name = "servicing"
 urlpatterns: list = []
@@ -16,6 +16,12 @@ urlpatterns += [
     path("documents/<int:pk>/", views_documents.document_download_view, name="document-download"),
     path("documents/<int:pk>/delete/", views_documents.document_delete_view, name="document-delete"),
     path("loans/<str:loan_number>/recovery/", views_recovery.recovery_record_view, name="recovery-record"),
+    path("loans/<str:loan_number>/escrow/open/", views_escrow.escrow_open_view, name="escrow-open"),
+    path(
+        "loans/<str:loan_number>/escrow/disbursements/",
+        views_escrow.escrow_disbursement_add_view,
+        name="escrow-disbursement-add",
+    ),
 ]
 
 # Payment schedules and payment notices (SRV-2).

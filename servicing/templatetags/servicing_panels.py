@@ -26,7 +26,17 @@ def escrow_panel(context, loan):
         if user.has_perm("servicing.view_escrowaccount")
         else None
     )
-    result = {"loan": loan, "allowed": user.has_perm("servicing.view_escrowaccount"), "account": account}
+    from servicing.views_escrow import DisbursementForm
+
+    result = {
+        "loan": loan,
+        "allowed": user.has_perm("servicing.view_escrowaccount"),
+        "account": account,
+        "can_open": user.has_perm("servicing.add_escrowaccount"),
+        "can_schedule": user.has_perm("servicing.add_escrowdisbursement"),
+        "form": DisbursementForm(),
+        "csrf_token": context.get("csrf_token"),
+    }
     if account is not None:
         result.update(
             balance=escrow_balance(loan=loan),

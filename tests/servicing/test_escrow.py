@@ -244,3 +244,32 @@ def test_srv1_two_workers_at_once_pay_a_disbursement_once():
     assert sum(result["failed"] for result in results) == 0
     assert Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).count() == 5
     assert escrow_balance(loan=loan) == Decimal("-50.00")
+
+
+def test_srv1_servicing_staff_open_escrow_and_schedule_from_the_loan_page(client, make_user):
+    # given a loan without escrow and a servicing user (not staff: no admin)
+    loan = make_loan("E-WEB")
+    payee = EscrowPayee.objects.create(name="Tryg Forsikring", kind="insurer")
+    client.force_login(make_user("servicer", "servicing"))
+    # when they open the account and schedule the yearly premium
+    client.post(reverse("servicing:escrow-open", args=[loan.loan_number]))
+    response = client.post(
+        reverse("servicing:escrow-disbursement-add", args=[loan.loan_number]),
+        {"payee": payee.pk, "amount": "5200.00", "due_date": "2026-11-30", "frequency": "annual"},
+    )
+    # then
+    assert response.status_code == 302
+    disbursement = EscrowDisbursement.objects.get(account__loan=loan)
+    assert (disbursement.amount, disbursement.frequency, disbursement.state) == (
+        Decimal("5200.00"),
+        "annual",
+        "scheduled",
+    )
+    page = client.get(reverse("loanregister:loan", args=[loan.loan_number]))
+    assert "Tryg Forsikring" in page.content.decode()
+
+
+def test_srv1_escrow_set_up_refused_without_permission(client, make_user):
+    loan = make_loan("E-NO")
+    client.force_login(make_user("officer", "loan_officer"))
+    assert client.post(reverse("servicing:escrow-open", args=[loan.loan_number])).status_code == 403
