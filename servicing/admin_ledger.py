@@ -39,6 +39,8 @@ class PostingAdmin(ReadOnlyAdmin):
 @admin.register(PaymentWaterfall)
 class PaymentWaterfallAdmin(admin.ModelAdmin):
     list_display = ["__str__", "loan_type", "order", "overpayment"]
+    list_filter = ["overpayment", "loan_type"]
+    search_fields = ["order"]
     fieldsets = [
         (
             None,
