@@ -4,6 +4,7 @@ import csv
 import datetime
 
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -35,6 +36,7 @@ def _batch_date(request: HttpRequest) -> datetime.date:
         return timezone.localdate()
 
 
+LETTERS_PER_PAGE = 500
 LETTER_CSV_COLUMNS = ["loan_number", "name", "address", "language", "due_date", "amount", "currency"]
 
 
@@ -82,9 +84,14 @@ def letter_batch_view(request: HttpRequest) -> HttpResponse:
             row_count=count, completed=True, finished_at=timezone.now()
         )
         return response
-    letters = [notice_context(notice) for notice in notices]
+    # A big batch prints in parts: LETTERS_PER_PAGE letters a page.
+    page = Paginator(notices, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "servicing/notices/letter_batch.html",
-        {"batch_date": batch_date, "letters": letters, "today": timezone.localdate()},
+        {
+            "batch_date": batch_date,
+            "page": page,
+            "letters": [notice_context(notice) for notice in page.object_list],
+        },
     )
