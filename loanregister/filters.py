@@ -2,7 +2,7 @@
 
 No filter renders a whole related table into a dropdown (django-filter #442, #1143): offices and servicers
 are small tables and only their active rows are offered; the officer is a username typed in, or "only my
-loans"; everything else filters the columns copied onto RegisterEvent, so each filter meets a composite index.
+loans"; everything else filters the columns copied onto RegisterEvent, which the keyset index carries (INCLUDE).
 """
 
 import django_filters
@@ -34,10 +34,13 @@ class RegisterFilter(django_filters.FilterSet):
         field_name="event_date", lookup_expr="lte", label=_("To (inclusive)"), widget=DATE_INPUT
     )
     kind = django_filters.MultipleChoiceFilter(
-        choices=RegisterEventKind.choices, label=_("Event"), widget=forms.CheckboxSelectMultiple
+        choices=RegisterEventKind.choices,
+        label=_("Event"),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # one row per event already: DISTINCT would force a sort of the whole filtered set
     )
     loan_type = django_filters.MultipleChoiceFilter(
-        choices=LoanType.choices, label=_("Loan type"), widget=forms.CheckboxSelectMultiple
+        choices=LoanType.choices, label=_("Loan type"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     office = django_filters.ModelChoiceFilter(
         queryset=_active_offices, label=_("Office"), empty_label=_("All offices")
@@ -95,10 +98,18 @@ class RegisterFilter(django_filters.FilterSet):
         return queryset.filter(currency=value.strip().upper())
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Loan number exact or prefix, or borrower name prefix (case-insensitive); each uses an index."""
+        """A loan number (exact, else prefix) or part of a borrower's name (case-insensitive).
+
+        An exact loan number (a customer on the phone) narrows to that loan through its unique index. Otherwise
+        loan-number prefixes use the loan number's pattern index and names the trigram index on UPPER(name)
+        (PostgreSQL; a scan elsewhere).
+        """
         term = value.strip()
         if not term:
             return queryset
+        exact = Loan.objects.filter(loan_number=term).values_list("id", flat=True).first()
+        if exact is not None:
+            return queryset.filter(loan_id=exact)
         loans = Loan.objects.filter(loan_number__startswith=term).values("id")
-        borrowers = Borrower.objects.filter(name__istartswith=term).values("id")
+        borrowers = Borrower.objects.filter(name__icontains=term).values("id")
         return queryset.filter(Q(loan_id__in=loans) | Q(borrower_id__in=borrowers))

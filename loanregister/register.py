@@ -8,17 +8,20 @@ The view passes `request.GET`; everything else happens here. Costs stay flat at 
 
 import calendar
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from stats.rates import dkk_rates
 
+from . import register_cache
 from .filters import RegisterFilter
 from .models import RegisterEvent
 
@@ -27,7 +30,7 @@ DEFAULT_MONTHS = 12
 
 
 def aggregate_limit() -> int:
-    return getattr(settings, "REGISTER_AGGREGATE_LIMIT", 100_000)
+    return getattr(settings, "REGISTER_AGGREGATE_LIMIT", 500_000)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -138,18 +141,24 @@ def register_page(
     shows every event exactly once. One row more than the page is read to know whether another page follows.
     """
     after_cursor, before_cursor = Cursor.decode(after), Cursor.decode(before)
-    related = queryset.select_related("loan", "borrower", "office", "officer", "servicer")
+    keys = queryset.order_by().values_list("id", "event_date")
     if before_cursor is not None:
-        rows = list(_seek(related, before_cursor, forward=False).order_by("-event_date", "-id")[: size + 1])
-        has_more_before = len(rows) > size
-        rows = list(reversed(rows[:size]))
+        found = list(_seek(keys, before_cursor, forward=False).order_by("-event_date", "-id")[: size + 1])
+        has_more_before = len(found) > size
+        found = list(reversed(found[:size]))
         has_more_after = True
     else:
-        base = related if after_cursor is None else _seek(related, after_cursor, forward=True)
-        rows = list(base.order_by("event_date", "id")[: size + 1])
-        has_more_after = len(rows) > size
-        rows = rows[:size]
+        base = keys if after_cursor is None else _seek(keys, after_cursor, forward=True)
+        found = list(base.order_by("event_date", "id")[: size + 1])
+        has_more_after = len(found) > size
+        found = found[:size]
         has_more_before = after_cursor is not None
+    # The seek reads one table and one index; the page's 50 rows are then loaded with their related rows by
+    # primary key. Joining first lets the planner pick a hash join over the whole filtered set instead.
+    loaded = RegisterEvent.objects.select_related(
+        "loan", "borrower", "office", "officer", "servicer"
+    ).in_bulk([pk for pk, _day in found])
+    rows = [loaded[pk] for pk, _day in found if pk in loaded]
     if not rows:
         return Page(rows=[], next_cursor=None, prev_cursor=None)
     first, last = rows[0], rows[-1]
@@ -210,6 +219,53 @@ class Totals:
         return max((m.events for m in self.months), default=0)
 
 
+def _daily_sums(queryset: QuerySet, limit: int) -> list[dict] | None:
+    """Events and balance per (month, currency) of the filtered set, or None when it holds more than `limit`.
+
+    Grouped by date, not month: no function per row, so PostgreSQL aggregates straight from an index-only
+    scan of (event_date, id) INCLUDE (currency, outstanding_balance) when no other filter applies.
+    """
+    inner = queryset.order_by().values("event_date", "currency", "outstanding_balance")[: limit + 1]
+    sql, params = inner.query.sql_with_params()
+    sql = (
+        "SELECT filtered.event_date, filtered.currency, COUNT(*), SUM(filtered.outstanding_balance)"
+        f" FROM ({sql}) filtered GROUP BY filtered.event_date, filtered.currency"
+    )
+    # Paging through one filter re-uses its sums: the query text and the register's version are the key.
+    version = register_cache.current_version()
+    key = None
+    if version is not None:
+        digest = hashlib.sha256(repr((sql, [str(p) for p in params])).encode()).hexdigest()
+        key = f"register-daily-sums:{version}:{digest}"
+        daily = cache.get(key)
+        if daily is not None:
+            return _by_month(daily, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        daily = cursor.fetchall()
+    if key is not None:
+        cache.set(key, daily, register_cache.TIMEOUT)
+    return _by_month(daily, limit)
+
+
+def _by_month(daily: list[tuple], limit: int) -> list[dict] | None:
+    if sum(n for _day, _ccy, n, _sum in daily) > limit:
+        return None
+    sums: dict[tuple[datetime.date, str], dict] = {}
+    for day, currency, n, balance in daily:
+        if isinstance(day, str):  # SQLite returns dates as text from raw SQL
+            day = datetime.date.fromisoformat(day)
+        # SQLite sums decimals as floats; round back to øre (PostgreSQL gives a Decimal already)
+        balance = Decimal(str(balance or 0)).quantize(Decimal("0.01"))
+        month = day.replace(day=1)
+        bucket = sums.setdefault(
+            (month, currency), {"month": month, "currency": currency, "n": 0, "balance": Decimal("0")}
+        )
+        bucket["n"] += n
+        bucket["balance"] += balance
+    return [sums[key] for key in sorted(sums)]
+
+
 def _month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
@@ -222,32 +278,24 @@ def register_totals(
 ) -> Totals:
     """Number of events and balance in DKK of the filtered set, by currency and by month (the ladder).
 
-    First a capped count (SELECT count(*) FROM (… LIMIT n+1)): it reads at most n+1 index entries, so a
-    filter matching millions costs what n does. Only when the set fits is it aggregated, in one GROUP BY of
-    (month, currency); the totals are the sum of the ladder's months, so both always agree with the list.
+    One pass: GROUP BY (event_date, currency) over the filtered set cut at n+1 rows (a LIMIT, never a COUNT over
+    the whole table), so a filter matching millions costs what n rows do; n+1 rows means "more than n" and no
+    totals. Dates roll up into months here; the totals are the sum of the ladder's months, so both always agree
+    with the list.
     Balances convert at the last rate published on or before `rate_date` (today by default).
     """
     limit = aggregate_limit()
     rate_date = rate_date or timezone.localdate()
-    plain = queryset.order_by()
-    capped = plain.values("id")[: limit + 1].count()
-    if capped > limit:
+    rows = _daily_sums(queryset, limit)
+    if rows is None:
         return Totals(exact=False, events=limit, limit=limit, rate_date=rate_date)
-    rows = list(
-        plain.annotate(month=TruncMonth("event_date"))
-        .values("month", "currency")
-        .annotate(n=Count("id"), balance=Sum("outstanding_balance"))
-        .order_by("month", "currency")
-    )
     rates = dkk_rates({row["currency"] for row in rows}, rate_date)
     by_currency: dict[str, CurrencyTotal] = {}
     by_month: dict[datetime.date, LadderMonth] = {}
     window_from, window_to = window
     for row in rows:
         month = row["month"]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
-        currency, balance = row["currency"], row["balance"] or Decimal("0")
+        currency, balance = row["currency"], row["balance"]
         rate = rates.get(currency)
         total = by_currency.setdefault(
             currency,

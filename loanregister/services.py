@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from .choices import LoanStatus, RegisterEventKind
+from .register_cache import bump_version
 
 # (event kind, the loan column that dates it)
 _EVENT_SOURCES = [
@@ -83,3 +84,4 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
                     """,
                     [kind.value, LoanStatus.ACTIVE.value, *scope_params],
                 )
+    bump_version()  # cached register totals of the old contents are never read again

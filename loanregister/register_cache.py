@@ -1,0 +1,36 @@
+"""A version number for the register's contents, so that aggregates of it can be cached without going stale.
+
+`register_events_sync` (the only writer of register events) bumps the version inside its transaction and again
+after commit. A reader takes the version before it aggregates and caches under it: a result computed from data
+that a later commit changed is filed under a version that no longer is current, so it is never read again.
+On PostgreSQL the version is a sequence (no row lock, so concurrent syncs do not queue on it); elsewhere
+there is no version and nothing is cached.
+"""
+
+from django.db import connection, transaction
+
+SEQUENCE = "loanregister_register_version"
+CREATE_SQL = f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}"
+TIMEOUT = 300  # seconds; bounds staleness from writes that bypass the sync (e.g. a cascade delete of a loan)
+
+
+def current_version() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_value, is_called FROM {SEQUENCE}")
+        last_value, is_called = cursor.fetchone()
+    return int(last_value) if is_called else 0
+
+
+def _bump() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{SEQUENCE}')")
+
+
+def bump_version() -> None:
+    """Call inside the writing transaction: bumps now (nextval is not transactional) and after commit."""
+    if connection.vendor != "postgresql":
+        return
+    _bump()
+    transaction.on_commit(_bump)
