@@ -163,48 +163,23 @@ def escrow_disbursement_schedule(
     return disbursement
 
 
-def _pay_one(disbursement_id: int, business_date: datetime.date, user) -> EscrowDisbursement | None:
-    with transaction.atomic():
-        claimed = EscrowDisbursement.objects.filter(
-            pk=disbursement_id, state=EscrowDisbursement.State.SCHEDULED
-        ).update(state=EscrowDisbursement.State.PAID, paid_on=business_date)
-        if claimed != 1:
-            return None  # paid (or cancelled) by someone else meanwhile
-        disbursement = EscrowDisbursement.objects.select_related("account__loan", "payee").get(
-            pk=disbursement_id
-        )
-        loan = disbursement.account.loan
-        balance = escrow_balance(loan=loan, as_of=business_date)
-        # RESPA 1024.17(k): the servicer pays on time even when escrow is short, advancing the difference.
-        shortage = max(disbursement.amount - balance, ZERO)
-        posting = posting_create(
-            loan=loan,
-            kind=PostingKind.ESCROW_DISBURSEMENT,
-            amount=disbursement.amount,
-            effective_date=business_date,
-            external_id=disbursement_external_id(disbursement.pk),
-            payee=disbursement.payee.name[:200],
-            note=(disbursement.description or disbursement.payee.reference)[:500],
-            user=user,
-        )
-        EscrowDisbursement.objects.filter(pk=disbursement.pk).update(posting=posting, shortage=shortage)
-        months = EscrowDisbursement.MONTHS.get(disbursement.frequency)
-        if months:
-            # One next occurrence per paid one (unique `previous`), so a rerun cannot schedule it twice.
-            EscrowDisbursement.objects.get_or_create(
-                previous=disbursement,
-                defaults={
-                    "account": disbursement.account,
-                    "payee": disbursement.payee,
-                    "amount": disbursement.amount,
-                    "due_date": add_months(disbursement.due_date, months),
-                    "frequency": disbursement.frequency,
-                    "description": disbursement.description,
-                    "created_by": disbursement.created_by,
-                },
-            )
-        disbursement.shortage = shortage
-        return disbursement
+_BATCH = 500
+
+
+def _next_occurrence(disbursement: EscrowDisbursement) -> EscrowDisbursement | None:
+    months = EscrowDisbursement.MONTHS.get(disbursement.frequency)
+    if not months:
+        return None
+    return EscrowDisbursement(
+        previous=disbursement,
+        account_id=disbursement.account_id,
+        payee_id=disbursement.payee_id,
+        amount=disbursement.amount,
+        due_date=add_months(disbursement.due_date, months),
+        frequency=disbursement.frequency,
+        description=disbursement.description,
+        created_by_id=disbursement.created_by_id,
+    )
 
 
 def escrow_disbursements_pay(
@@ -212,25 +187,67 @@ def escrow_disbursements_pay(
 ) -> dict[str, object]:
     """Pay every scheduled disbursement due on or before the business date, once each (idempotent).
 
-    Each is its own transaction, so one that fails (a closed loan, say) leaves the others paid and is retried by
-    the next run. Returns counts for the job record.
+    In batches: each batch's rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (a second worker takes other
+    rows, never the same ones), posted through the ledger's API in loan order (so two workers lock loans in the
+    same order), and marked paid in the same transaction; the loans' escrow balances are read once per batch.
+    A disbursement the ledger refuses (a closed loan, say) is rolled back alone (a savepoint), stays scheduled
+    for the next run, and is counted as failed. A recurring one gets its next occurrence (one per paid one: the
+    unique link to the previous). RESPA 1024.17(k): the servicer pays on time even when escrow is short,
+    advancing the difference, which is recorded as the disbursement's shortage.
     """
-    ids = list(escrow_disbursements_due(until=business_date).values_list("pk", flat=True))
     paid = short = failed = 0
     total = ZERO
-    for disbursement_id in ids:
-        try:
-            disbursement = _pay_one(disbursement_id, business_date, user)
-        except Exception:  # noqa: BLE001 - one bad disbursement must not stop the others; it stays scheduled
-            logger.exception("escrow disbursement %s could not be paid", disbursement_id)
-            failed += 1
-            continue
-        if disbursement is None:
-            continue
-        paid += 1
-        total += disbursement.amount
-        if disbursement.shortage > 0:
-            short += 1
+    failed_ids: set[int] = set()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                escrow_disbursements_due(until=business_date)
+                .exclude(pk__in=failed_ids)
+                .select_for_update(skip_locked=True, of=("self",))[:_BATCH]
+            )
+            if not batch:
+                break
+            batch.sort(key=lambda d: (d.account.loan_id, d.due_date, d.pk))
+            balances = {
+                loan_id: b.escrow
+                for loan_id, b in ledger_balances(
+                    loan_ids={d.account.loan_id for d in batch}, as_of=business_date
+                ).items()
+            }
+            done: list[EscrowDisbursement] = []
+            for disbursement in batch:
+                loan = disbursement.account.loan
+                try:
+                    with transaction.atomic():
+                        posting = posting_create(
+                            loan=loan,
+                            kind=PostingKind.ESCROW_DISBURSEMENT,
+                            amount=disbursement.amount,
+                            effective_date=business_date,
+                            external_id=disbursement_external_id(disbursement.pk),
+                            payee=disbursement.payee.name[:200],
+                            note=(disbursement.description or disbursement.payee.reference)[:500],
+                            user=user,
+                        )
+                except Exception:  # noqa: BLE001 - one bad disbursement must not stop the others
+                    logger.exception("escrow disbursement %s could not be paid", disbursement.pk)
+                    failed_ids.add(disbursement.pk)
+                    failed += 1
+                    continue
+                balance = balances.get(loan.pk, ZERO)
+                disbursement.shortage = max(disbursement.amount - balance, ZERO)
+                balances[loan.pk] = balance - disbursement.amount
+                disbursement.state = EscrowDisbursement.State.PAID
+                disbursement.paid_on = business_date
+                disbursement.posting = posting
+                done.append(disbursement)
+                paid += 1
+                total += disbursement.amount
+                short += 1 if disbursement.shortage > 0 else 0
+            EscrowDisbursement.objects.bulk_update(done, ["state", "paid_on", "posting", "shortage"])
+            EscrowDisbursement.objects.bulk_create(
+                [n for n in map(_next_occurrence, done) if n is not None], ignore_conflicts=True
+            )
     return {"paid": paid, "amount": str(total), "with_shortage": short, "failed": failed}
 
 

@@ -273,3 +273,30 @@ def test_srv1_escrow_set_up_refused_without_permission(client, make_user):
     loan = make_loan("E-NO")
     client.force_login(make_user("officer", "loan_officer"))
     assert client.post(reverse("servicing:escrow-open", args=[loan.loan_number])).status_code == 403
+
+
+def test_srv1_a_disbursement_the_ledger_refuses_stays_scheduled_and_the_others_are_paid(escrow):
+    # given two due, the first of which the ledger will refuse (its id already posted with other content)
+    from servicing.escrow import disbursement_external_id
+    from servicing.ledger import posting_create
+
+    loan, account, insurer, tax = escrow
+    bad = escrow_disbursement_schedule(account=account, payee=insurer, amount=Decimal("100.00"), due_date=DUE)
+    good = escrow_disbursement_schedule(account=account, payee=tax, amount=Decimal("200.00"), due_date=DUE)
+    posting_create(
+        loan=loan,
+        kind=PostingKind.ESCROW_DEPOSIT,
+        amount=Decimal("1.00"),
+        effective_date=DUE,
+        external_id=disbursement_external_id(bad.pk),
+    )
+    # when
+    result = escrow_disbursements_pay(business_date=DUE)
+    # then
+    assert (result["paid"], result["failed"]) == (1, 1)
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (bad.state, good.state) == ("scheduled", "paid")
+    assert list(
+        Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).values_list("amount", flat=True)
+    ) == [Decimal("200.00")]
