@@ -20,9 +20,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loanregister.choices import LoanStatus
@@ -140,24 +140,6 @@ def loan_balances(*, loan: Loan, as_of: date | None = None) -> Balances:
     return Balances.from_accounts(loan.currency, sums.get(loan.pk, {}))
 
 
-def _principal_ledger_expression():
-    """SQL: a loan's outstanding principal from its postings (for reconciling the cached balance)."""
-
-    def side(column: str):
-        postings = (
-            Posting.objects.filter(loan_id=OuterRef("pk"), **{f"{column}__in": PRINCIPAL_ACCOUNTS})
-            .order_by()
-            .values("loan_id")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        return Coalesce(
-            Subquery(postings), Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=2)
-        )
-
-    return side("debit_account") - side("credit_account")
-
-
 @dataclass(frozen=True)
 class Mismatch:
     loan_id: int
@@ -169,16 +151,41 @@ class Mismatch:
 def ledger_reconcile(loan_ids: Iterable[int] | None = None) -> list[Mismatch]:
     """Prove the cached `Loan.outstanding_balance` agrees with the ledger; returns every loan where it does not.
 
-    One set-based query (no loop per loan). An empty list is the proof.
+    Set-based: one pass over the postings grouped by loan, hash-joined to the loans (no query per loan). An empty
+    list is the proof. Compared to half a cent, so that SQLite's floating-point sums cannot fake a difference.
     """
-    loans = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=list(loan_ids))
-    rows = (
-        loans.annotate(ledger=_principal_ledger_expression())
-        .exclude(outstanding_balance=F("ledger"))
-        .values_list("pk", "loan_number", "outstanding_balance", "ledger")
-        .order_by("pk")
+    ids = None if loan_ids is None else sorted(set(loan_ids))
+    scopes: list[list[int] | None] = (
+        [None] if ids is None else [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     )
-    return [Mismatch(pk, number, cached, ledger) for pk, number, cached, ledger in rows]
+    principal = ", ".join(["%s"] * len(PRINCIPAL_ACCOUNTS))
+    mismatches = []
+    with connection.cursor() as cursor:
+        for scope in scopes:
+            in_scope = "" if scope is None else f" AND {{column}} IN ({', '.join(['%s'] * len(scope))})"
+            cursor.execute(
+                f"""
+                SELECT l.id, l.loan_number, l.outstanding_balance, COALESCE(s.total, 0)
+                FROM loanregister_loan l
+                LEFT JOIN (
+                    SELECT loan_id,
+                           SUM(CASE WHEN debit_account IN ({principal}) THEN amount ELSE 0 END)
+                           - SUM(CASE WHEN credit_account IN ({principal}) THEN amount ELSE 0 END) AS total
+                    FROM servicing_posting WHERE 1 = 1{in_scope.format(column="loan_id")}
+                    GROUP BY loan_id
+                ) s ON s.loan_id = l.id
+                WHERE ABS(l.outstanding_balance - COALESCE(s.total, 0)) >= 0.005{in_scope.format(column="l.id")}
+                ORDER BY l.id
+                """,
+                [*PRINCIPAL_ACCOUNTS, *PRINCIPAL_ACCOUNTS, *(scope or []), *(scope or [])],
+            )
+            for pk, number, cached, ledger in cursor.fetchall():
+                mismatches.append(Mismatch(pk, number, _decimal(cached), _decimal(ledger)))
+    return mismatches
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)
 
 
 def ledger_trial_balance() -> dict[str, Decimal]:
@@ -630,49 +637,60 @@ def property_category_change_post(
     return posting
 
 
+OPENING_PREFIX = "opening:"
+
+
 def opening_balance_external_id(loan_number: str) -> str:
-    return f"opening:{loan_number}"
+    return f"{OPENING_PREFIX}{loan_number}"
 
 
 @transaction.atomic
-def opening_balances_post(*, loan_ids: Iterable[int], user=None) -> int:
+def opening_balances_post(*, loan_ids: Iterable[int] | None, user=None) -> int:
     """A loan imported with an outstanding balance starts its ledger with an opening-balance posting (a migration
-    entry, never a lending flow) as of its balance date. Set-based and idempotent: only loans with a balance and
-    no posting at all get one (a loan with postings already has its balance from its ledger). Returns how many
-    were posted. The cached balance already equals the amount, so the loans are not written."""
-    ids = sorted(set(loan_ids))
+    entry, never a lending flow) as of its balance date (its origination date without one).
+
+    Set-based (one `INSERT … SELECT` per chunk of ids; `loan_ids=None`: the whole book in one statement) and
+    idempotent: only loans with a balance and no posting at all get one (a loan with postings already has its
+    balance from its ledger), and the external id `opening:<loan number>` is unique. Returns how many were
+    posted. The cached balance already equals the amount, so the loans are not written.
+    """
+    ids = None if loan_ids is None else sorted(set(loan_ids))
+    scopes: list[list[int] | None] = (
+        [None] if ids is None else [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    )
+    user_id = user.pk if user is not None and getattr(user, "pk", None) else None
     created = 0
-    for start in range(0, len(ids), _CHUNK):
-        loans = (
-            Loan.objects.filter(pk__in=ids[start : start + _CHUNK], outstanding_balance__gt=0)
-            .filter(~Exists(Posting.objects.filter(loan_id=OuterRef("pk"))))
-            .values_list(
-                "pk",
-                "loan_number",
-                "outstanding_balance",
-                "currency",
-                "balance_date",
-                "origination_date",
-                "property__category",
+    with connection.cursor() as cursor:
+        for scope in scopes:
+            if scope is not None and not scope:
+                continue
+            in_scope = "" if scope is None else f" AND l.id IN ({', '.join(['%s'] * len(scope))})"
+            cursor.execute(
+                f"""
+                INSERT INTO servicing_posting (
+                    loan_id, kind, effective_date, amount, currency, debit_account, credit_account, price,
+                    property_category, payee, note, external_id, parent_id, reverses_id, created_at, created_by_id
+                )
+                SELECT l.id, %s, COALESCE(l.balance_date, l.origination_date), l.outstanding_balance, l.currency,
+                       %s, %s, NULL, COALESCE(p.category, ''), '', '', %s || l.loan_number, NULL, NULL, %s, %s
+                FROM loanregister_loan l
+                LEFT JOIN loanregister_property p ON p.id = l.property_id
+                WHERE l.outstanding_balance > 0{in_scope}
+                  AND NOT EXISTS (SELECT 1 FROM servicing_posting x WHERE x.loan_id = l.id)
+                ORDER BY l.id
+                ON CONFLICT (external_id) DO NOTHING
+                """,
+                [
+                    PostingKind.OPENING_BALANCE.value,
+                    Account.PRINCIPAL.value,
+                    Account.OPENING.value,
+                    OPENING_PREFIX,
+                    timezone.now(),
+                    user_id,
+                    *(scope or []),
+                ],
             )
-        )
-        postings = [
-            Posting(
-                loan_id=pk,
-                kind=PostingKind.OPENING_BALANCE,
-                effective_date=balance_date or origination_date,
-                amount=balance,
-                currency=currency,
-                debit_account=Account.PRINCIPAL,
-                credit_account=Account.OPENING,
-                property_category=category or "",
-                note="",
-                external_id=opening_balance_external_id(number),
-                created_by=user,
-            )
-            for pk, number, balance, currency, balance_date, origination_date, category in loans
-        ]
-        created += len(Posting.objects.bulk_create(postings, batch_size=_CHUNK, ignore_conflicts=True))
+            created += cursor.rowcount
     return created
 
 
