@@ -608,9 +608,9 @@ def _write(plan: _Plan, ref: _Reference, user, now) -> tuple[list[int], list[int
         values["borrower_id"] = item.borrower.obj.pk
         if item.property is not False:
             values["property_id"] = item.property.obj.pk if item.property else None
-        if item.new:
-            for name, value in values.items():
-                setattr(loan, name, value)
+        if item.new:  # made from the values in the plan; only the borrower and property ids were unknown
+            loan.borrower_id = values["borrower_id"]
+            loan.property_id = values.get("property_id")
             created.append(loan)
             continue
         if item.servicer_change_on:
