@@ -206,7 +206,7 @@ def test_srv1_nightly_task_is_scheduled_and_runs_once(escrow, settings):
     assert Posting.objects.filter(kind=PostingKind.ESCROW_DISBURSEMENT).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_srv1_two_workers_at_once_pay_a_disbursement_once():
     # given (committed, so that other connections see it)
     import threading
