@@ -179,12 +179,15 @@ CELERY_BEAT_SCHEDULE = {
     for name, (task, hour, minute) in NIGHTLY_JOBS.items()
 }
 
+# Outside production, mail goes to files in var/mail: the nightly notices of a demo book are thousands of
+# e-mails, which on the console would bury everything else `make run` prints.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
