@@ -330,15 +330,17 @@ def register_totals(
 
 # Geometry of the ladder's SVG (viewBox units); the template draws what is computed here.
 LADDER_HEIGHT = 160.0
-LADDER_BAR_WIDTH = 28.0
-LADDER_GAP = 8.0
+LADDER_BAR_WIDTH = 40.0  # wide enough for a six-digit count above the bar
+LADDER_GAP = 10.0
+LADDER_MIN_BAR = 2.0  # a month with events stays visible beside a peak month
 LADDER_TOP = 16.0
 
 
 def _lay_out_ladder(totals: Totals) -> None:
     peak = totals.max_month_events or 1
     for index, rung in enumerate(totals.months):
-        rung.bar_height = round(LADDER_HEIGHT * rung.events / peak, 1)
+        height = LADDER_HEIGHT * rung.events / peak
+        rung.bar_height = round(max(height, LADDER_MIN_BAR) if rung.events else 0.0, 1)
         rung.bar_y = round(LADDER_TOP + LADDER_HEIGHT - rung.bar_height, 1)
         rung.x = round(LADDER_GAP + index * (LADDER_BAR_WIDTH + LADDER_GAP), 1)
         rung.label_x = round(rung.x + LADDER_BAR_WIDTH / 2, 1)
