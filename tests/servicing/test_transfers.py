@@ -292,3 +292,33 @@ def test_reg4_a_scheduled_transfer_skips_a_loan_that_left_meanwhile(book):
     assert Loan.objects.get(loan_number="T-2").servicer == own
     transfer.refresh_from_db()
     assert transfer.selection["skipped"] == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "permission"),
+    [
+        ("servicing", "transfer_servicing"),
+        ("servicing", "add_escrowdisbursement"),
+        ("servicing", "add_loandocument"),
+        ("collections", "add_collateralrecovery"),
+        ("collections", "change_legalcase"),
+        ("admin", "change_recourserule"),
+        ("admin", "change_retentionrule"),
+        ("admin", "delete_loandocument"),
+    ],
+)
+def test_roles_carry_the_escrow_transfer_document_and_recovery_permissions(role, permission):
+    from django.contrib.auth.models import Group
+
+    assert (
+        Group.objects.get(name=role)
+        .permissions.filter(content_type__app_label="servicing", codename=permission)
+        .exists()
+    )
+
+
+def test_a_loan_officer_cannot_transfer_or_record_recoveries():
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name="loan_officer").permissions.values_list("codename", flat=True))
+    assert not codenames & {"transfer_servicing", "add_collateralrecovery", "add_loandocument"}
