@@ -3,8 +3,9 @@
 On PostgreSQL rows go in with `COPY` (ids drawn from the table's sequence first, so the instances get their
 primary keys) and changed rows are updated from a `COPY`-filled temporary table in one `UPDATE … FROM`: Django's
 `bulk_create` spends most of its time preparing values in Python, and `bulk_update` writes a `CASE` per field and
-row. The history rows are built from the history model's own field list, the way simple-history's
-`bulk_history_create` builds them, with the acting user. Elsewhere (SQLite, the embedded default) the same calls
+row. The history rows are then copied from the written rows by one `INSERT … SELECT` over the history model's
+tracked fields, with the acting user and date, the rows simple-history's `bulk_history_create` would make.
+Elsewhere (SQLite, the embedded default) the same calls
 go to simple-history's `bulk_create_with_history` / `bulk_update_with_history`.
 """
 
@@ -131,23 +132,22 @@ def _copy(model, model_fields, objs) -> None:
 
 
 def _copy_history(model, objs, *, user, now: datetime, history_type: str) -> None:
+    """One history row per written instance, copied from the table by SQL: the record shows what was stored,
+    and no value makes a second trip through Python."""
     history_model = getattr(model, model._meta.simple_history_manager_attribute).model
-    tracked = {f.attname for f in history_model.tracked_fields}
-    extra = {
-        "history_date": now,
-        "history_change_reason": None,
-        "history_type": history_type,
-        "history_user_id": user.pk if user is not None else None,
-    }
-    history_fields = [
-        f for f in history_model._meta.concrete_fields if f.attname in tracked or f.attname in extra
-    ]
-    rows = (
-        [extra[f.attname] if f.attname in extra else getattr(obj, f.attname) for f in history_fields]
-        for obj in objs
-    )
+    quote = connection.ops.quote_name
+    tracked = [quote(f.column) for f in history_model.tracked_fields]
+    meta = history_model._meta
+    extra = ["history_date", "history_change_reason", "history_type", "history_user"]
+    columns = tracked + [quote(meta.get_field(name).column) for name in extra]
+    pk = model._meta.pk.column
     with connection.cursor() as cursor:
-        _copy_rows(cursor, history_model._meta.db_table, history_fields, rows)
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(tracked)}, %s, NULL, %s, %s FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(pk)} = ANY(%s) ORDER BY {quote(pk)}",
+            [now, history_type, user.pk if user is not None else None, [obj.pk for obj in objs]],
+        )
 
 
 def _copy_rows(cursor, table: str, columns: list, rows) -> None:
