@@ -79,6 +79,9 @@ def test_reg4_notice_names_both_servicers_date_and_where_to_pay_in_the_borrowers
     assert "DK50 0040 0440 1162 43" in notice.body
     assert "T-1" in notice.body
     assert "send your payments to Nyt Servicering ApS" in notice.body
+    assert "Dear Borrower T-1," in notice.body
+    assert "\x00" not in notice.body + notice.subject
+    assert "T-1" in notice.subject
     assert (notice.old_servicer, notice.new_servicer, notice.effective_date) == (own, new, EFFECTIVE)
 
 
