@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loanregister.choices import LoanStatus
@@ -106,6 +107,8 @@ def recovery_record(
         raise ValidationError(
             {"recovered_value": _("Give a value of zero or more, with at most two decimals.")}
         )
+    if recovered_on > timezone.localdate():
+        raise ValidationError({"recovered_on": _("A recovery cannot be dated in the future.")})
     loan = Loan.objects.select_for_update(of=("self",)).select_related("property").get(pk=loan.pk)
     if loan.status in (LoanStatus.PAID_OFF, LoanStatus.CHARGED_OFF):
         raise ValidationError(_("This loan is closed: nothing is left to recover."))

@@ -239,3 +239,38 @@ def test_admin_pages_of_escrow_transfers_documents_and_recovery_render(client, m
                 failures.append(f"{url}: {response.status_code}")
     # then they all render
     assert not failures, failures
+
+
+def test_rec2_deficiency_includes_interest_and_fees_and_is_written_off_to_zero():
+    # given 14,000 principal, 500 interest due and 100 fees due on a non-recourse loan
+    from servicing.ledger import posting_create
+
+    loan = make_loan("CA-INT", jurisdiction="US-CA")
+    disburse(loan, "14000.00")
+    posting_create(loan=loan, kind=PostingKind.INTEREST, amount=Decimal("500.00"), effective_date=ON)
+    posting_create(loan=loan, kind=PostingKind.FEE, amount=Decimal("100.00"), effective_date=ON)
+    # when the collateral brings 12,000
+    recovery = recovery_record(loan=loan, recovered_on=ON, recovered_value=Decimal("12000.00"), user=None)
+    # then the deficiency is 2,600, all of it written off, and nothing at all is left owing
+    assert recovery.outstanding_balance == Decimal("14600.00")
+    assert recovery.deficiency == Decimal("2600.00")
+    assert _write_offs(loan) == Decimal("2600.00")
+    balances = loan_balances(loan=loan)
+    assert (balances.outstanding_principal, balances.interest_due, balances.fees_due, balances.suspense) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_rec2_a_recovery_dated_in_the_future_is_refused():
+    loan = make_loan("CA-FUT", jurisdiction="US-CA")
+    disburse(loan, "14000.00")
+    with pytest.raises(ValidationError):
+        recovery_record(
+            loan=loan,
+            recovered_on=datetime.date.today() + datetime.timedelta(days=5),
+            recovered_value=Decimal("1.00"),
+            user=None,
+        )
