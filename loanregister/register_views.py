@@ -17,12 +17,12 @@ from .models import Loan
 _NOT_FILTERS = {"after", "before", "format", "dialect"}
 
 
-def _filter_query(filterset) -> str:
+def _filter_query(filterset, *, drop: frozenset[str] = frozenset()) -> str:
     """The filter as a query string (the default window made explicit), for pager, ladder and export links."""
     pairs = [
         (key, value)
         for key in filterset.data.keys()
-        if key not in _NOT_FILTERS
+        if key not in _NOT_FILTERS and key not in drop
         for value in filterset.data.getlist(key)
         if value not in ("", None)
     ]
@@ -47,7 +47,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
     query = _filter_query(filterset)
     for rung in totals.months:
         rung.url = _with(
-            _filter_query_without_window(filterset),
+            _filter_query(filterset, drop=frozenset({"date_from", "date_to"})),
             date_from=rung.date_from.isoformat(),
             date_to=rung.date_to.isoformat(),
         )
@@ -72,17 +72,6 @@ def register_list(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "loanregister/register.html", context)
-
-
-def _filter_query_without_window(filterset) -> str:
-    pairs = [
-        (key, value)
-        for key in filterset.data.keys()
-        if key not in _NOT_FILTERS | {"date_from", "date_to"}
-        for value in filterset.data.getlist(key)
-        if value not in ("", None)
-    ]
-    return urlencode(pairs)
 
 
 @require_GET
