@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from loanregister.csvfiles import CellError, parse_decimal
 from loanregister.loan_import import ALL_COLUMNS, REQUIRED_COLUMNS, loans_import
@@ -61,6 +62,13 @@ def write(tmp_path: Path, text: str, name: str = "loans.csv") -> Path:
 
 def run(text: str, user=None):
     return loans_import(file=text.encode("utf-8"), user=user, file_name="loans.csv")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are translated; these tests read the English ones (the command's language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -441,3 +449,27 @@ def test_import_keeps_text_exactly_as_written(own_servicer):
     assert borrower.address == address
     assert borrower.email == ""
     assert Borrower.history.get().address == address
+
+
+def test_import_keeps_the_loans_borrower_when_no_national_id_is_given(own_servicer):
+    # given a loan whose borrower has no national id
+    run(csv_text([GOOD]))
+    borrower = Borrower.objects.get()
+    # when the file renames the borrower and later gives a CPR number
+    run(csv_text([{**GOOD, "borrower_name": "Mette Hansen-Berg"}]))
+    run(csv_text([{**GOOD, "borrower_name": "Mette Hansen-Berg", "borrower_id": "0101801234"}]))
+    # then it is still the same borrower, renamed and identified, with a history entry per change
+    borrower.refresh_from_db()
+    assert Borrower.objects.count() == 1
+    assert (borrower.name, borrower.national_id) == ("Mette Hansen-Berg", "010180-1234")
+    assert list(borrower.history.order_by("history_id").values_list("history_type", flat=True)) == [
+        "+",
+        "~",
+        "~",
+    ]
+    # and a different CPR number on that loan is a different borrower
+    run(csv_text([{**GOOD, "borrower_name": "Lars Nielsen", "borrower_id": "2304851122"}]))
+    loan = Loan.objects.select_related("borrower").get()
+    assert loan.borrower.name == "Lars Nielsen" and loan.borrower != borrower
+    borrower.refresh_from_db()
+    assert borrower.name == "Mette Hansen-Berg"
