@@ -31,7 +31,7 @@ run: messages
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py seed_demo --loans $(DEMO_LOANS) --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the scheduler)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0 2>/dev/null' INT TERM EXIT; \
 	$(PY) manage.py run_scheduler & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
