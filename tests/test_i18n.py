@@ -1,8 +1,10 @@
 """Danish and English (issue 3, item 5): a complete Danish catalogue, a switch remembered per user, locale formats."""
 
 import datetime
+import os
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,6 +71,35 @@ def test_danish_catalogue_plural_forms_and_placeholders_match():
             assert sorted(placeholder.findall(text)) == expected or sorted(
                 placeholder.findall(text)
             ) == sorted(placeholder.findall(sources[0])), (entry.msgid, text)
+
+
+def _key(entry: polib.POEntry) -> tuple:
+    return (entry.msgctxt or "", entry.msgid, entry.msgid_plural or "")
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext's xgettext is not installed")
+def test_every_message_in_the_source_is_in_the_danish_catalogue(tmp_path):
+    # given the source as it is now, copied aside so that the committed catalogue is not touched
+    base = Path(settings.BASE_DIR)
+    for name in ["config", "loanregister", "servicing", "origination", "stats", "templates", "locale"]:
+        if (base / name).exists():
+            shutil.copytree(
+                base / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+            )
+    shutil.copy(base / "manage.py", tmp_path / "manage.py")
+    # when makemessages extracts every message of the copy (as `make messages` readers would run it)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "da", "--no-obsolete", "-v", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    extracted = {_key(e) for e in polib.pofile(str(tmp_path / "locale/da/LC_MESSAGES/django.po"))}
+    translated = {_key(e) for e in _catalogue().translated_entries() if "fuzzy" not in e.flags}
+    # then each of them already has its Danish translation: a new string needs `makemessages` and a translation
+    assert sorted(extracted - translated) == []
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
