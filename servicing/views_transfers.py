@@ -45,6 +45,18 @@ class TransferForm(forms.Form):
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
+    def describe_fields(self) -> None:
+        """Tie each input to its help text and its errors for screen readers (WCAG 1.3.1, 3.3.1)."""
+        for name, field in self.fields.items():
+            ids = []
+            if field.help_text:
+                ids.append(f"id_{name}-help")
+            if name in self.errors:
+                ids.append(f"id_{name}-error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
     def clean(self):
         data = super().clean()
         numbers = parse_loan_numbers(data.get("loan_numbers") or "")
@@ -102,6 +114,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("servicing:transfer-detail", pk=transfer.pk)
+    form.describe_fields()
     return render(
         request, "servicing/transfers_form.html", {"form": form}, status=400 if form.errors else 200
     )

@@ -325,3 +325,12 @@ def test_a_loan_officer_cannot_transfer_or_record_recoveries():
 
     codenames = set(Group.objects.get(name="loan_officer").permissions.values_list("codename", flat=True))
     assert not codenames & {"transfer_servicing", "add_collateralrecovery", "add_loandocument"}
+
+
+def test_transfer_form_ties_errors_to_their_inputs(client, make_user, book):
+    client.force_login(make_user("servicer", "servicing"))
+    response = client.post(reverse("servicing:transfer-create"), {"to_servicer": "", "effective_date": ""})
+    html = response.content.decode()
+    assert 'aria-describedby="id_effective_date-error"' in html
+    assert 'id="id_effective_date-error"' in html
+    assert 'aria-invalid="true"' in html
