@@ -84,7 +84,10 @@ def loans_in(database_url: str) -> int:
 
 def seed_book(args: argparse.Namespace, env: dict) -> dict:
     if args.reuse and loans_in(args.database_url) >= args.loans:
-        print(f"reusing {args.database_url} ({loans_in(args.database_url):,} loans)")
+        print(
+            f"reusing {args.database_url} ({loans_in(args.database_url):,} loans); migrating it", flush=True
+        )
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         return {"reused": True}
     url = urlparse(args.database_url)
     name = url.path.lstrip("/")
@@ -140,12 +143,21 @@ def psql_request_ms(database_url: str, statements: list[str], repeat: int) -> fl
     return statistics.median(per_request)
 
 
-def time_page(client, url: str, repeat: int) -> dict:
+def time_page(client, url: str, repeat: int, *, cold: bool) -> dict:
+    """Median server time of a page. `cold` empties Django's cache before every request, so the totals and
+    ladder are computed as on the first view of a filter; warm, they come from the cache as when paging."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url)  # warm up (templates, plans, caches)
+    def prepare() -> None:
+        if cold:
+            cache.clear()
+
+    prepare()
+    response = client.get(url)  # warm up (templates, plans, PostgreSQL's buffers)
     assert response.status_code == 200, (url, response.status_code)
+    prepare()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -153,6 +165,7 @@ def time_page(client, url: str, repeat: int) -> dict:
     queries = list(captured.captured_queries)
     timings = []
     for _ in range(repeat):
+        prepare()
         started = time.perf_counter()
         response = client.get(url)
         _ = response.content
@@ -336,25 +349,33 @@ def main() -> int:
         loans = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM loanregister_registerevent")
         events = cursor.fetchone()[0]
-    print(f"\nbook: {loans:,} loans, {events:,} register events; today {today}\n")
-
-    pages = {}
+    load = os.getloadavg()
     print(
-        f"{'page':34} {'Django ms':>10} {'psql ms':>9} {'ratio':>6} {'queries':>8} {'slowest query ms':>17}"
+        f"\nbook: {loans:,} loans, {events:,} register events; today {today}; "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
+    )
+
+    pages: dict[str, dict] = {}
+    print(
+        f"{'page':32} {'cache':5} {'Django ms':>10} {'psql ms':>8} {'ratio':>6} {'queries':>8} "
+        f"{'slowest query ms':>17}"
     )
     for name, url in page_scenarios(today).items():
-        figures = time_page(client, url, args.repeat)
-        figures["psql_ms"] = psql_request_ms(args.database_url, figures["statements"], args.repeat)
-        figures["ratio"] = figures["django_ms"] / figures["psql_ms"] if figures["psql_ms"] else None
-        pages[name] = figures
-        print(
-            f"{name:34} {figures['django_ms']:10.1f} {figures['psql_ms']:9.1f} "
-            f"{figures['ratio']:6.2f} {figures['queries']:8d} {figures['slowest_ms']:17.1f}",
-            flush=True,
-        )
+        for cold in (True, False):
+            figures = time_page(client, url, args.repeat, cold=cold)
+            figures["psql_ms"] = psql_request_ms(args.database_url, figures["statements"], args.repeat)
+            figures["ratio"] = figures["django_ms"] / figures["psql_ms"] if figures["psql_ms"] else None
+            pages[f"{name} ({'cold' if cold else 'warm'})"] = figures
+            print(
+                f"{name:32} {'cold' if cold else 'warm':5} {figures['django_ms']:10.1f} "
+                f"{figures['psql_ms']:8.1f} {figures['ratio']:6.2f} {figures['queries']:8d} "
+                f"{figures['slowest_ms']:17.1f}",
+                flush=True,
+            )
 
     export = time_export(args, env, today)
     export["ratio"] = export["django_s"] / export["psql_copy_s"]
+    export["load_average_after"] = os.getloadavg()
     print(
         f"\nCSV export {export['rows']:,} rows ({export['window'][0]}..{export['window'][1]}, maturities): "
         f"export_maturities {export['django_s']:.2f} s in-process ({export['subprocess_s']:.2f} s as a "
@@ -370,6 +391,7 @@ def main() -> int:
                     "loans": loans,
                     "events": events,
                     "today": today.isoformat(),
+                    "load_average_before": load,
                     "seed": seeding,
                     "pages": pages,
                     "export": export,
