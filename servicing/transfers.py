@@ -6,6 +6,7 @@ and one notice per loan (RESPA-style goodbye/hello letter, in the borrower's lan
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from loanregister.choices import LoanStatus
-from loanregister.models import Loan, Office, Servicer, ServicerAssignment
+from loanregister.models import Borrower, Loan, Office, Servicer, ServicerAssignment
 
 from .models import ServicerContact, ServicingTransfer, TransferNotice
 
@@ -321,8 +322,18 @@ def _notices(
     # Rendering a template per loan is most of the cost at thousands of loans: render one letter per language
     # and old servicer with markers, then put each borrower's name and loan number in.
     rendered: dict[tuple[str, int], tuple[str, str]] = {}
-    for loan in loans:
-        borrower = loan.borrower
+    # Every borrower of the loan is told: the borrower and each co-borrower, in their own language.
+    co_borrowers: dict[int, list[Borrower]] = defaultdict(list)
+    through = Loan.co_borrowers.through
+    for chunk in _chunks([loan.pk for loan in loans]):
+        for row in through.objects.filter(loan_id__in=chunk).select_related("borrower").order_by("pk"):
+            co_borrowers[row.loan_id].append(row.borrower)
+    addressees = [
+        (each, borrower)
+        for each in loans
+        for borrower in [each.borrower, *(b for b in co_borrowers[each.pk] if b.pk != each.borrower_id)]
+    ]
+    for loan, borrower in addressees:
         old = old_servicers[loan.pk]
         language = borrower.preferred_language or "da"
         key = (language, old.pk)

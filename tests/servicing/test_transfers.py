@@ -334,3 +334,20 @@ def test_transfer_form_ties_errors_to_their_inputs(client, make_user, book):
     assert 'aria-describedby="id_effective_date-error"' in html
     assert 'id="id_effective_date-error"' in html
     assert 'aria-invalid="true"' in html
+
+
+def test_reg4_each_co_borrower_gets_a_notice_too(book):
+    # given a loan with a co-borrower who reads English
+    from loanregister.models import Borrower
+
+    own, new, loans = book
+    partner = Borrower.objects.create(name="Partner", email="", preferred_language="en")
+    loans[0].co_borrowers.add(partner)
+    # when
+    transfer = servicing_transfer(to_servicer=new, effective_date=EFFECTIVE, user=None, loan_numbers=["T-1"])
+    # then both are told, each in their own language and channel
+    notices = {n.borrower.name: n for n in transfer.notices.select_related("borrower")}
+    assert set(notices) == {"Borrower T-1", "Partner"}
+    assert (notices["Partner"].language, notices["Partner"].channel) == ("en", "letter")
+    assert "Dear Partner," in notices["Partner"].body
+    assert transfer.loan_count == 1
