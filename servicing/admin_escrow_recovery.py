@@ -44,6 +44,10 @@ class EscrowDisbursementInline(admin.TabularInline):
     autocomplete_fields = ["payee"]
     show_change_link = True
 
+    def has_change_permission(self, request, obj=None):
+        # Rows shown here are read-only (a paid one is a record); change a scheduled one on its own page.
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
