@@ -26,6 +26,7 @@ urlpatterns += [
 
 # Payment schedules and payment notices (SRV-2).
 urlpatterns += [
+    path("loans/<str:loan_number>/schedule/", views_notices.loan_schedule_view, name="loan-schedule"),
     path("loans/<str:loan_number>/schedule.csv", views_notices.loan_schedule_csv, name="loan-schedule-csv"),
     path("notices/letters/", views_notices.letter_batch_view, name="notice-letters"),
 ]

@@ -18,6 +18,14 @@ from .schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan
 
 @require_GET
 @permission_required("loanregister.view_loan", raise_exception=True)
+def loan_schedule_view(request: HttpRequest, loan_number: str) -> HttpResponse:
+    """The whole schedule of a loan on one printable page (the loan page shows the next payments)."""
+    loan = get_object_or_404(Loan, loan_number=loan_number)
+    return render(request, "servicing/loan_schedule.html", {"loan": loan, "schedule_full": True})
+
+
+@require_GET
+@permission_required("loanregister.view_loan", raise_exception=True)
 def loan_schedule_csv(request: HttpRequest, loan_number: str) -> HttpResponse:
     """The loan's schedule in the `loan_schedule` command's CSV format."""
     loan = get_object_or_404(Loan, loan_number=loan_number)

@@ -340,16 +340,27 @@ def test_srv1_loan_page_shows_the_schedule(book, make_user):
     # when
     client = _servicing_client(make_user)
     page = client.get(reverse("loanregister:loan", args=["L-EMAIL"]))
-    # then the schedule table is on the page, money right-aligned, with a CSV link that gives the contract
+    # then the loan page shows the next twelve payments, money right-aligned, with links to the rest
     body = page.content.decode()
     assert page.status_code == 200
     assert 'id="loan-schedule-table"' in body
-    assert body.count('<td class="num">') >= 121 * 4
+    assert body.count('<td class="num">') == 12 * 5 + 3  # No., payment, interest, principal, balance; totals
+    assert reverse("servicing:loan-schedule", args=["L-EMAIL"]) in body
+    # and the schedule page shows all 121 payments (10 Jan 2026 to 10 Jan 2036, both included)
+    full = client.get(reverse("servicing:loan-schedule", args=["L-EMAIL"])).content.decode()
+    assert full.count('<td class="num">') == 121 * 5 + 3
+    # and the CSV gives the contract's columns
     csv_response = client.get(reverse("servicing:loan-schedule-csv", args=["L-EMAIL"]))
     lines = csv_response.content.decode().splitlines()
     assert lines[0] == "period,due_date,payment,interest,principal,balance"
-    assert len(lines) == 1 + 121  # 10 Jan 2026 to 10 Jan 2036, both included
+    assert len(lines) == 1 + 121
     assert lines[-1].endswith(",0.00")
+
+
+def test_srv1_schedule_pages_need_the_loan_permission(book, make_user):
+    client = _client(make_user("lpo", "lpo_processor"))
+    assert client.get(reverse("servicing:loan-schedule", args=["L-EMAIL"])).status_code == 403
+    assert client.get(reverse("servicing:loan-schedule-csv", args=["L-EMAIL"])).status_code == 403
 
 
 def test_srv2_admin_lists_notices_read_only_with_search_and_filters(book, make_user):
