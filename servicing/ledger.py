@@ -383,11 +383,10 @@ def posting_create(
     if external_id:
         existing = Posting.objects.filter(external_id=external_id).first()
         if existing is not None:
-            if _same(
+            if posted_amount(existing) == amount and _same(
                 existing,
                 loan_id=loan.pk,
                 kind=kind,
-                amount=amount,
                 effective_date=effective_date,
                 price=price,
             ):
@@ -398,24 +397,79 @@ def posting_create(
                     % {"id": external_id}
                 }
             )
-    posting = Posting.objects.create(
-        loan=loan,
-        kind=kind,
-        effective_date=effective_date,
-        amount=amount,
-        currency=loan.currency,
-        debit_account=debit,
-        credit_account=credit,
-        price=price,
-        property_category=_category(loan),
-        payee=payee,
-        note=note,
-        external_id=external_id or None,
-        parent=parent,
-        created_by=user,
-    )
-    _apply_to_loan(loan, principal_effect(debit, credit, amount))
+    if credit in PRINCIPAL_ACCOUNTS and debit not in PRINCIPAL_ACCOUNTS and accounts is None:
+        parts = _principal_parts(loan=loan, kind=kind, amount=amount)
+    else:
+        if credit in PRINCIPAL_ACCOUNTS:
+            _refuse_overdraw(loan=loan, account=credit, amount=amount)
+        parts = [(credit, amount)]
+    posting = None
+    delta = ZERO
+    for part_credit, part_amount in parts:
+        created = Posting.objects.create(
+            loan=loan,
+            kind=kind,
+            effective_date=effective_date,
+            amount=part_amount,
+            currency=loan.currency,
+            debit_account=debit,
+            credit_account=part_credit,
+            price=price,
+            property_category=_category(loan),
+            payee=payee,
+            note=note,
+            # The first part is the posting; a second part is made with it and reversed with it.
+            external_id=(external_id or None) if posting is None else None,
+            parent=parent if posting is None else posting,
+            created_by=user,
+        )
+        posting = posting or created
+        delta += principal_effect(debit, part_credit, part_amount)
+    _apply_to_loan(loan, delta)
     return posting
+
+
+def posted_amount(posting: Posting) -> Decimal:
+    """A posting's whole amount: with the part of the same kind made with it (see `_principal_parts`)."""
+    parts = [p.amount for p in posting.applications.all() if p.kind == posting.kind]
+    return posting.amount + sum(parts, ZERO)
+
+
+def _principal_parts(*, loan: Loan, kind: str, amount: Decimal) -> list[tuple[str, Decimal]]:
+    """Which principal account(s) a repayment credits, so that neither goes below zero: a scheduled repayment
+    pays principal due first, a redemption, extra repayment or write-off principal not yet due first. Refused
+    when it is more than both (more than is outstanding)."""
+    sums = _account_sums([loan.pk], None).get(loan.pk, {})
+    order = (
+        [Account.PRINCIPAL_DUE, Account.PRINCIPAL]
+        if kind == PostingKind.SCHEDULED_REPAYMENT
+        else [Account.PRINCIPAL, Account.PRINCIPAL_DUE]
+    )
+    parts, remaining = [], amount
+    for account in order:
+        take = min(remaining, max(sums.get(account, ZERO), ZERO))
+        if take > 0:
+            parts.append((account, take))
+            remaining -= take
+    if remaining > 0:
+        raise ValidationError(
+            {
+                "amount": _("This is more than the %(balance)s %(currency)s outstanding on the loan.")
+                % {"balance": amount - remaining, "currency": loan.currency}
+            }
+        )
+    return parts
+
+
+def _refuse_overdraw(*, loan: Loan, account: str, amount: Decimal) -> None:
+    balance = _account_sums([loan.pk], None).get(loan.pk, {}).get(account, ZERO)
+    if amount > balance:
+        raise ValidationError(
+            {
+                "amount": _("This is more than the %(balance)s %(currency)s on %(account)s.")
+                % {"balance": balance, "currency": loan.currency, "account": Account(account).label}
+            }
+        )
 
 
 @transaction.atomic
@@ -712,6 +766,7 @@ __all__ = [
     "payment_post",
     "posting_create",
     "posting_reverse",
+    "posted_amount",
     "principal_effect",
     "suspense_apply",
     "property_category_change_post",

@@ -34,6 +34,7 @@ from .ledger import (
     PRINCIPAL_ACCOUNTS,
     ledger_batch,
     payment_post,
+    posted_amount,
     posting_create,
     property_category_change_post,
 )
@@ -184,7 +185,14 @@ def _content(row: _Row) -> tuple:
 
 def _posting_content(posting: Posting, loan_number: str) -> tuple:
     category = posting.property_category if posting.kind == PostingKind.PROPERTY_CATEGORY_CHANGE else ""
-    return (loan_number, posting.kind, posting.effective_date, posting.amount, posting.price, category)
+    return (
+        loan_number,
+        posting.kind,
+        posting.effective_date,
+        posted_amount(posting),
+        posting.price,
+        category,
+    )
 
 
 def _check_against_database(rows: list[_Row], errors: _Errors) -> list[_Row]:
@@ -225,9 +233,8 @@ def _check_against_database(rows: list[_Row], errors: _Errors) -> list[_Row]:
     ids = sorted(first_seen)
     posted: dict[str, Posting] = {}
     for start in range(0, len(ids), _CHUNK):
-        for posting in Posting.objects.filter(external_id__in=ids[start : start + _CHUNK]).select_related(
-            "loan"
-        ):
+        existing = Posting.objects.filter(external_id__in=ids[start : start + _CHUNK])
+        for posting in existing.select_related("loan").prefetch_related("applications"):
             posted[posting.external_id] = posting
     unchanged = 0
     for row in candidates:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from loanregister.models import ImportRun
 from servicing.ledger import ledger_reconcile, loan_balances, opening_balances_post
@@ -15,6 +16,14 @@ from servicing.transaction_import import transactions_import
 from .ledger_support import D, make_loan
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons are translated into the active language; these tests read them in English (as commands do)."""
+    with translation.override("en"):
+        yield
+
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "samples" / "transactions.csv"
 HEADER = "transaction_id,loan_number,kind,date,amount,price,property_category,payee,note\n"

@@ -336,3 +336,50 @@ def test_srv1_money_paid_early_waits_in_suspense_and_is_applied_when_due():
     assert (balances.suspense, balances.total_due) == (0, 0)
     assert suspense_apply(loan=loan, on=due, user=None) == []
     assert ledger_reconcile() == []
+
+
+def test_srv4_a_redemption_beyond_principal_not_yet_due_also_repays_principal_due():
+    # given: 1,000 outstanding, of which 300 has fallen due unpaid
+    loan = _disbursed(amount="1000.00")
+    installment_due_post(loan=loan, due_date=DAY, principal=D("300"), interest=D("0"), external_id="i-1")
+    # when: the loan is redeemed in full
+    redemption = posting_create(
+        loan=loan,
+        kind=PostingKind.REDEMPTION,
+        amount=D("1000"),
+        effective_date=DAY,
+        price=D("100"),
+        external_id="r",
+    )
+    # then: 700 from principal not yet due, 300 from principal due, one posting (with its part) of 1,000
+    parts = [(redemption.credit_account, redemption.amount)] + [
+        (p.credit_account, p.amount) for p in redemption.applications.all()
+    ]
+    assert parts == [("principal", D("700.00")), ("principal_due", D("300.00"))]
+    balances = loan_balances(loan=loan)
+    assert (balances.principal, balances.principal_due) == (0, 0)
+    assert (
+        posting_create(
+            loan=loan,
+            kind=PostingKind.REDEMPTION,
+            amount=D("1000"),
+            effective_date=DAY,
+            price=D("100"),
+            external_id="r",
+        )
+        == redemption
+    )  # the same transaction again: the same posting
+    # and its reversal restores both
+    posting_reverse(posting=redemption, user=None, reason="bounced")
+    balances = loan_balances(loan=loan)
+    assert (balances.principal, balances.principal_due) == (D("700.00"), D("300.00"))
+    assert ledger_reconcile() == []
+
+
+def test_srv4_more_principal_cannot_fall_due_than_is_outstanding():
+    loan = _disbursed(amount="100.00")
+    with pytest.raises(ValidationError):
+        installment_due_post(
+            loan=loan, due_date=DAY, principal=D("100.01"), interest=D("1"), external_id="i-2"
+        )
+    assert loan.postings.count() == 1
