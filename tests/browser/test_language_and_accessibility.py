@@ -130,3 +130,31 @@ def test_accessibility_smoke_on_login_and_home(page: Page, live_server, make_use
         "document.querySelector('main').insertAdjacentHTML('beforeend', '<p id=pale style=\\'color:#aaa\\'>pale</p>')"
     )
     assert page.evaluate(_LOW_CONTRAST_JS) == ["2.32: pale"]
+
+
+def test_every_main_page_in_danish_passes_the_accessibility_smoke(
+    page: Page, live_server, book, make_user, sign_in
+):
+    # given a Danish-speaking user in every role that has pages of its own
+    from django.urls import reverse
+
+    user = make_user(
+        "sam", "servicing", "collections", "retention_team", "admin", first_name="Sam", last_name="Berg"
+    )
+    UserPreference.objects.create(user=user, language="da")
+    sign_in(page, "sam")
+    pages = [
+        reverse("home"),
+        reverse("loanregister:register"),
+        reverse("loanregister:loan", args=[book["target"]]),
+        reverse("servicing:home"),
+        reverse("servicing:transfer-list"),
+        reverse("servicing:transfer-create"),
+        reverse("servicing:payoff-create"),
+    ]
+    for path in pages:
+        # when each page is opened
+        response = page.goto(f"{live_server.url}{path}")
+        # then it answers, in Danish, with labelled controls, readable contrast and a heading
+        assert response.status == 200, path
+        _assert_accessible_basics(page, "da")
