@@ -41,35 +41,45 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
     since = business_date - datetime.timedelta(days=CATCH_UP_DAYS)
     now = timezone.now()
     result = {}
+    least = "LEAST" if connection.vendor == "postgresql" else "MIN"  # SQLite's scalar MIN takes two arguments
     with connection.cursor() as cursor:
         for column, kind, debit, credit, suffix in _PARTS:
+            amount = f"n.{column}"
+            not_yet_due = ""
+            if column == "principal":
+                # Never more principal falls due than is outstanding not yet due (a partial redemption since the
+                # notice was made): the balance of those loans only, from one grouped pass over their postings.
+                amount = f"{least}(n.principal, COALESCE(b.balance, 0))"
+                not_yet_due = """
+                LEFT JOIN (
+                    SELECT loan_id, SUM(CASE WHEN debit_account = %s THEN amount ELSE 0 END)
+                                  - SUM(CASE WHEN credit_account = %s THEN amount ELSE 0 END) AS balance
+                    FROM servicing_posting
+                    WHERE loan_id IN (SELECT loan_id FROM servicing_paymentnotice WHERE due_date > %s AND due_date <= %s)
+                    GROUP BY loan_id
+                ) b ON b.loan_id = n.loan_id"""
+            params = [kind.value, debit.value, credit.value, suffix, now]
+            if not_yet_due:
+                params += [Account.PRINCIPAL.value, Account.PRINCIPAL.value, since, business_date]
+            params += [since, business_date, LoanStatus.ACTIVE.value]
             cursor.execute(
                 f"""
                 INSERT INTO servicing_posting (
                     loan_id, kind, effective_date, amount, currency, debit_account, credit_account, price,
                     property_category, payee, note, external_id, parent_id, reverses_id, created_at, created_by_id
                 )
-                SELECT n.loan_id, %s, n.due_date, n.{column}, n.currency, %s, %s, NULL,
+                SELECT n.loan_id, %s, n.due_date, {amount}, n.currency, %s, %s, NULL,
                        COALESCE(p.category, ''), '', '',
                        'installment:' || l.loan_number || ':' || CAST(n.interest_date AS TEXT) || ':' || %s,
                        NULL, NULL, %s, NULL
                 FROM servicing_paymentnotice n
                 JOIN loanregister_loan l ON l.id = n.loan_id
-                LEFT JOIN loanregister_property p ON p.id = l.property_id
-                WHERE n.due_date > %s AND n.due_date <= %s AND n.{column} > 0 AND l.status = %s
+                LEFT JOIN loanregister_property p ON p.id = l.property_id{not_yet_due}
+                WHERE n.due_date > %s AND n.due_date <= %s AND {amount} > 0 AND l.status = %s
                 ORDER BY n.loan_id
                 ON CONFLICT (external_id) DO NOTHING
                 """,
-                [
-                    kind.value,
-                    debit.value,
-                    credit.value,
-                    suffix,
-                    now,
-                    since,
-                    business_date,
-                    LoanStatus.ACTIVE.value,
-                ],
+                params,
             )
             result[suffix] = cursor.rowcount
     return result

@@ -90,3 +90,33 @@ def test_srv1_a_payment_after_billing_pays_the_installment_by_the_waterfall():
 
 def test_srv1_installments_job_is_in_the_nightly_schedule():
     assert settings.NIGHTLY_JOBS["installments_due"][0] == "servicing.tasks.installments_due_task"
+
+
+def test_srv1_no_more_principal_falls_due_than_is_outstanding():
+    # given: the notice asked for 2,000 principal, but only 1,500 is left after a partial redemption
+    loan = make_loan("I-3")
+    posting_create(
+        loan=loan,
+        kind=PostingKind.DISBURSEMENT,
+        amount=D("10000"),
+        effective_date=DUE.replace(month=1),
+        price=D("99"),
+    )
+    posting_create(
+        loan=loan,
+        kind=PostingKind.REDEMPTION,
+        amount=D("8500"),
+        effective_date=DUE.replace(month=2),
+        price=D("98"),
+    )
+    _notice(loan)
+    # when
+    installments_due_post(business_date=DUE)
+    # then
+    balances = loan_balances(loan=loan)
+    assert (balances.principal, balances.principal_due, balances.interest_due) == (
+        0,
+        D("1500.00"),
+        D("3000.00"),
+    )
+    assert ledger_reconcile() == []
