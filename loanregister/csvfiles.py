@@ -216,6 +216,10 @@ def parse_decimal(raw: str, *, decimal_comma: bool) -> Decimal:
 
 
 def _decimal_places(value: Decimal) -> int:
+    """Significant decimals: 4.2500 has two."""
+    sign, digits, exponent = value.as_tuple()
+    if isinstance(exponent, int) and (exponent >= 0 or digits[-1] != 0):
+        return max(0, -exponent)  # no decimals, or the last one is not zero: nothing to normalise
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
