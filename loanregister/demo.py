@@ -16,7 +16,9 @@ import calendar
 import contextlib
 import datetime
 import io
+import json
 import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -293,27 +295,6 @@ class _CprSerials:
         if birth.year >= 2000:
             serial += 5_000
         return f"{birth:%d%m%y}-{serial:04d}"
-
-
-def _bank_closing_days(year: int) -> set[datetime.date]:
-    """Nationalbanken's closing days: public holidays, the Friday after Ascension, 5 June, 24 and 31 Dec."""
-    import holidays
-
-    days = set(holidays.country_holidays("DK", years=year, categories=("public", "optional")))
-    for day, name in holidays.country_holidays("DK", years=year).items():
-        if "Kristi Himmelfart" in name or "Ascension" in name:
-            days.add(day + datetime.timedelta(days=1))
-    days.update({datetime.date(year, 6, 5), datetime.date(year, 12, 24), datetime.date(year, 12, 31)})
-    return days
-
-
-def _last_bank_day_on_or_before(day: datetime.date, closing: dict[int, set[datetime.date]]) -> datetime.date:
-    while True:
-        if day.year not in closing:
-            closing[day.year] = _bank_closing_days(day.year)
-        if day.weekday() < 5 and day not in closing[day.year]:
-            return day
-        day -= datetime.timedelta(days=1)
 
 
 # --- the generator ---------------------------------------------------------------------------------------
@@ -825,8 +806,6 @@ def _copy_text(value: object) -> str:
             return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         return value
     if isinstance(value, dict | list):
-        import json
-
         return _copy_text(json.dumps(value))
     if isinstance(value, datetime.date):  # datetimes too
         return value.isoformat()
@@ -836,7 +815,7 @@ def _copy_text(value: object) -> str:
 # --- reference data and the whole run --------------------------------------------------------------------
 
 
-def _reference_data(*, today: datetime.date) -> tuple[dict[str, int], list, list]:
+def _reference_data() -> tuple[dict[str, int], list, list]:
     offices = {}
     for code, name, kind, address, granted in OFFICES:
         office, _ = Office.objects.get_or_create(
@@ -877,7 +856,7 @@ def _next_id(model: type[models.Model]) -> int:
 
 
 def _context(*, today: datetime.date) -> _Context:
-    offices, servicers, officers = _reference_data(today=today)
+    offices, servicers, officers = _reference_data()
     last_number = (
         Loan.objects.filter(loan_number__regex=rf"^{LOAN_NUMBER_PREFIX}[0-9]{{9}}$")
         .order_by("-loan_number")
@@ -973,13 +952,19 @@ def seed_exchange_rates(*, seed: int, today: datetime.date, since: datetime.date
         exchange_rate = apps.get_model("stats", "ExchangeRate")
     except LookupError:
         return 0
+    from servicing.bankdays import is_bank_day  # Nationalbanken's closing days
+
     rng = random.Random(f"{seed}-eur")
-    closing: dict[int, set[datetime.date]] = {}
     days = []
     month = datetime.date(since.year, since.month, 1)
     while month <= today:
-        month_end = datetime.date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
-        days.append(_last_bank_day_on_or_before(min(month_end, today), closing))
+        # Nationalbanken fixes no rate on a closing day: the month's rate is its last bank day's.
+        day = min(
+            datetime.date(month.year, month.month, calendar.monthrange(month.year, month.month)[1]), today
+        )
+        while not is_bank_day(day):
+            day -= datetime.timedelta(days=1)
+        days.append(day)
         month = _add_months(month, 1)
     rows = [
         # Denmark's peg holds the krone within a narrow band around the central rate 746.038.
@@ -1005,8 +990,6 @@ def seed_demo_book(
     ledger: bool = True,
 ) -> SeedResult:
     """Seed `loans` demo loans with their borrowers, properties, servicer assignments and register events."""
-    import time
-
     today = today or timezone.localdate()
     result = SeedResult()
     if if_empty and Loan.objects.exists():
