@@ -21,6 +21,7 @@ from .models import (
     UserPreference,
 )
 from .privacy import contact_for, national_id_for
+from .services import register_events_sync
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -140,6 +141,11 @@ class LoanAdmin(SimpleHistoryAdmin):
     show_full_result_count = False  # no exact COUNT(*) over a million loans on every page
     history_list_display = ["status", "outstanding_balance"]
     change_list_template = "admin/loanregister/loan/change_list.html"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # An edited loan's dates, status, balance, office... show in the register at once (REG-1).
+        register_events_sync(loan_ids=[form.instance.pk])
 
     def get_urls(self):
         import_url = path(
