@@ -745,7 +745,57 @@ def opening_balances_post(*, loan_ids: Iterable[int] | None, user=None) -> int:
                 ],
             )
             created += cursor.rowcount
+    if ids is not None:
+        created += _opening_true_up(loan_ids=ids, user_id=user_id)
     return created
+
+
+def _opening_true_up(*, loan_ids: list[int], user_id: int | None) -> int:
+    """A loan file imported again with a new balance for a loan that has a ledger: the file's figure is the
+    balance as of its balance date, so the ledger gets a migration entry for the difference on that date, and the
+    cached balance becomes the ledger's again (with what was posted after that date). Loans whose cached balance
+    agrees with the ledger (the file left it alone, or said the same) are not touched: re-importing a file posts
+    nothing twice."""
+    mismatches = ledger_reconcile(loan_ids=loan_ids)
+    if not mismatches:
+        return 0
+    loans = Loan.objects.select_related("property").in_bulk([m.loan_id for m in mismatches])
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for loan in loans.values():
+        by_date[loan.balance_date or loan.origination_date].append(loan.pk)
+    postings = []
+    for day, pks in by_date.items():
+        for pk, balances in ledger_balances(loan_ids=pks, as_of=day).items():
+            loan = loans[pk]
+            difference = loan.outstanding_balance - balances.outstanding_principal
+            if difference == 0:
+                continue
+            debit, credit = (
+                (Account.PRINCIPAL, Account.OPENING)
+                if difference > 0
+                else (Account.OPENING, Account.PRINCIPAL)
+            )
+            postings.append(
+                Posting(
+                    loan_id=pk,
+                    kind=PostingKind.OPENING_BALANCE,
+                    effective_date=day,
+                    amount=abs(difference),
+                    currency=loan.currency,
+                    debit_account=debit,
+                    credit_account=credit,
+                    property_category=_category(loan),
+                    note=_("Balance of %(balance)s as of %(date)s from the loan file")
+                    % {"balance": loan.outstanding_balance, "date": day.isoformat()},
+                    created_by_id=user_id,
+                )
+            )
+    Posting.objects.bulk_create(postings, batch_size=_CHUNK)
+    # The cached balance is the ledger's (all postings, also those after the balance date).
+    for pk, balances in ledger_balances(loan_ids=list(loans)).items():
+        Loan.objects.filter(pk=pk).update(outstanding_balance=balances.outstanding_principal)
+    register_events_sync(loan_ids=list(loans))
+    return len(postings)
 
 
 __all__ = [

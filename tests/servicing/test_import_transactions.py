@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from loanregister.models import ImportRun
+from loanregister.models import ImportRun, Loan
 from servicing.ledger import ledger_reconcile, loan_balances, opening_balances_post
 from servicing.models import Posting, PostingKind
 from servicing.transaction_import import transactions_import
@@ -211,11 +211,27 @@ def test_import_loans_then_transactions_opening_balance_starts_the_ledger():
     # when: the transactions sample, and the loan file again
     result = transactions_import(file=SAMPLE.read_bytes(), user=None, file_name=SAMPLE.name)
     assert loans_import(file=loans_sample.read_bytes(), user=None, file_name="loans.csv").ok
-    # then
+    # then: the same balance as of the same date again changes nothing in the ledger; the cache stays the ledger's
     assert result.ok, result.errors
-    assert (
-        Posting.objects.filter(kind=PostingKind.OPENING_BALANCE, loan__loan_number="DK-100001").count() == 1
+    openings = Posting.objects.filter(kind=PostingKind.OPENING_BALANCE, loan__loan_number="DK-100001")
+    assert openings.count() == 1
+    assert Loan.objects.get(loan_number="DK-100001").outstanding_balance == D("2245788.63")
+    assert ledger_reconcile() == []
+    # when: the core system's file says 2,300,000.00 as of 1 January after all, imported twice
+    corrected = loans_sample.read_bytes().replace(b"2310000.00,2026-01-01", b"2300000.00,2026-01-01")
+    assert corrected != loans_sample.read_bytes()
+    assert loans_import(file=corrected, user=None, file_name="loans.csv").ok
+    assert loans_import(file=corrected, user=None, file_name="loans.csv").ok
+    # then: one migration entry of 10,000.00 on that date; the later postings still count
+    true_up = openings.latest("id")
+    assert (true_up.amount, true_up.credit_account, true_up.effective_date) == (
+        D("10000.00"),
+        "principal",
+        datetime.date(2026, 1, 1),
     )
+    assert openings.count() == 2
+    assert Loan.objects.get(loan_number="DK-100001").outstanding_balance == D("2235788.63")
+    assert ledger_reconcile() == []
 
 
 def test_import_transactions_a_repayment_that_leaves_a_later_date_negative_is_a_row_error():
