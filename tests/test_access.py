@@ -5,8 +5,12 @@ anonymous user with sample arguments that its converters accept. LoginRequiredMi
 runs, so the sample arguments need not name real objects.
 """
 
+import os
 import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -173,3 +177,25 @@ def test_admin_is_for_staff_only(client, make_user):
     client.force_login(bare_staff)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/loanregister/loan/").status_code == 403
+
+
+def test_health_reports_a_database_that_does_not_answer(tmp_path):
+    # given the app pointed at a database nobody listens on (in a process of its own: settings are per process)
+    code = (
+        "from django.test import Client; r = Client().get('/health/'); "
+        "print(r.status_code, r.json()['status'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none?connect_timeout=2",
+            "VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then the health check fails, so the container is restarted or taken out of the load balancer
+    assert result.stdout.split()[-3:] == ["503", "database", "unavailable"], result.stdout + result.stderr
