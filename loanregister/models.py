@@ -261,8 +261,12 @@ class ServicerAssignment(models.Model):
 
 
 def _keyset_index(column: str, name: str) -> models.Index:
-    """Equality column first, then the keyset (event_date, id): a filtered page is one index range scan."""
-    return models.Index(fields=[column, "event_date", "id"], name=name)
+    """Equality column first, then the keyset (event_date, id): a filtered page is one index range scan.
+
+    INCLUDE kind: "this office's maturities" is the commonest pair of filters, and with kind in the index the
+    page is an index-only scan that skips the other kinds without reading the table (PostgreSQL only).
+    """
+    return models.Index(fields=[column, "event_date", "id"], include=["kind"], name=name)
 
 
 class RegisterEvent(models.Model):
@@ -340,7 +344,7 @@ class RegisterEvent(models.Model):
                 ],
                 name="register_event_keyset",
             ),
-            _keyset_index("kind", "register_event_kind_keyset"),
+            models.Index(fields=["kind", "event_date", "id"], name="register_event_kind_keyset"),
             _keyset_index("loan_type", "register_event_type_keyset"),
             _keyset_index("currency", "register_event_ccy_keyset"),
             _keyset_index("office", "register_event_office_keyset"),
