@@ -54,9 +54,18 @@ class ServicerAdmin(admin.ModelAdmin):
 @admin.register(Borrower)
 class BorrowerAdmin(SimpleHistoryAdmin):
     list_filter = ["do_not_contact", "preferred_language"]
-    search_fields = ["name", "=national_id", "email"]
+    search_fields = ["name"]  # widened per user in get_search_fields
     date_hierarchy = "created_at"
     history_list_display = ["do_not_contact"]
+
+    def get_search_fields(self, request):
+        # Searching by exact CPR would confirm who is in the book even where the number is shown masked.
+        fields = ["name"]
+        if request.user.has_perm("loanregister.view_national_id"):
+            fields.append("=national_id")
+        if request.user.has_perm("loanregister.view_contact_details"):
+            fields.append("email")
+        return fields
 
     def get_list_display(self, request):
         user = request.user

@@ -113,6 +113,18 @@ def test_cpr_is_masked_in_admin_for_a_loan_officer(client, make_user, borrowers)
     assert VALID_CVR in pages["changelist"]
 
 
+def test_a_loan_officer_cannot_find_a_borrower_by_cpr_in_admin(client, make_user, borrowers):
+    # given a staff loan officer, who sees CPR numbers masked
+    client.force_login(make_user("officer", "loan_officer", is_staff=True))
+    # when they search the borrowers for a full CPR number
+    html = client.get("/admin/loanregister/borrower/", {"q": VALID_CPR}).content.decode()
+    # then the search does not confirm that the person is in the book
+    assert "Karen Hansen" not in html
+    # while servicing, who may see CPR numbers, finds them
+    client.force_login(make_user("servicer", "servicing", is_staff=True))
+    assert "Karen Hansen" in client.get("/admin/loanregister/borrower/", {"q": VALID_CPR}).content.decode()
+
+
 def test_cpr_is_masked_in_a_history_record_for_a_loan_officer(client, make_user, borrowers):
     # given a change recorded in the history of a borrower with a CPR number
     person = borrowers["person"]
