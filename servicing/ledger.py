@@ -785,8 +785,8 @@ def _opening_true_up(*, loan_ids: list[int], user_id: int | None) -> int:
                     debit_account=debit,
                     credit_account=credit,
                     property_category=_category(loan),
-                    note=_("Balance of %(balance)s as of %(date)s from the loan file")
-                    % {"balance": loan.outstanding_balance, "date": day.isoformat()},
+                    # Data, not a message: the same in every language (as a category change's note).
+                    note=f"loan file: {loan.outstanding_balance} as of {day.isoformat()}",
                     created_by_id=user_id,
                 )
             )
