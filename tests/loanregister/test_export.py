@@ -284,3 +284,27 @@ def test_reg2_export_maturities_command_refuses_a_user_without_the_permission(
             f"--output={tmp_path / 'x.csv'}",
             "--user=officer",
         )
+
+
+def test_reg2_command_and_web_give_the_same_file(client, make_user, tmp_path, campaign_book):
+    # given an administrator (export permission and contact details), on the web and on the command line
+    make_user("boss", "admin")
+    client.force_login(make_user("admin2", "admin"))
+    params = {"date_from": "2029-01-01", "date_to": "2031-12-31", "kind": "maturity", "dialect": "excel_da"}
+    # when
+    web = _download(client.get(EXPORT_URL, {**params, "format": "csv"}))
+    output = tmp_path / "cmd.csv"
+    call_command(
+        "export_maturities",
+        "--from=2029-01-01",
+        "--to=2031-12-31",
+        "--kind=maturity",
+        "--dialect=excel_da",
+        "--format=csv",
+        f"--output={output}",
+        "--user=boss",
+        stdout=io.StringIO(),
+    )
+    # then the bytes are the same
+    assert output.read_bytes() == web
+    assert ExportLog.objects.filter(user__username="boss", source="command").exists()
