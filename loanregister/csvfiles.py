@@ -70,6 +70,8 @@ class CsvText:
 
     def check_header(self, *, required: Iterable[str], optional: Iterable[str]) -> None:
         """Unknown and repeated columns are errors (a typo must not drop a column silently); so are missing ones."""
+        if not self.header:
+            return  # an empty or unreadable file has been reported already
         required = list(required)
         known = set(required) | set(optional)
         seen: set[str] = set()

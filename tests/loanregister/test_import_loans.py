@@ -473,3 +473,18 @@ def test_import_keeps_the_loans_borrower_when_no_national_id_is_given(own_servic
     assert loan.borrower.name == "Lars Nielsen" and loan.borrower != borrower
     borrower.refresh_from_db()
     assert borrower.name == "Mette Hansen-Berg"
+
+
+def test_import_reports_files_that_cannot_be_read(own_servicer):
+    # a file that is not UTF-8 (Latin-1 from an old spreadsheet), one that is empty, and a row of the wrong width
+    latin1 = csv_text([GOOD, {**GOOD, "loan_number": "L-2", "borrower_name": "Søren"}]).encode("latin-1")
+    assert loans_import(file=latin1, user=None, file_name="x.csv").errors == [
+        "line 3: file: not UTF-8 text (byte 0xf8)"
+    ]
+    assert loans_import(file=b"", user=None, file_name="x.csv").errors == [
+        "line 1: file: empty: the first line must name the columns"
+    ]
+    short = csv_text([GOOD]) + "L-2,Lars Nielsen,fixed\n"
+    assert run(short).errors == ["line 3: row: has 3 fields, the header has 8"]
+    assert not Loan.objects.exists()
+    assert ImportRun.objects.filter(ok=False).count() == 3
