@@ -386,60 +386,78 @@ class _Plan:
     properties: list[_Target] = field(default_factory=list)
 
 
-def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, errors: ErrorList) -> _Plan:
-    present = set(header)
-    plan = _Plan()
-    first_line: dict[str, int] = {}
-    borrower_by_national_id: dict[str, _Target] = {}
-    borrower_by_pk: dict[int, _Target] = {}
-    property_by_id: dict[str, _Target] = {}
+class _Planner:
+    """Turns checked rows into a `_Plan`, finding the errors that need the book or other rows to see."""
 
-    def borrower_target(borrower: Borrower) -> _Target:
-        if borrower.pk not in borrower_by_pk:
-            borrower_by_pk[borrower.pk] = _Target(borrower, new=False)
-            plan.borrowers.append(borrower_by_pk[borrower.pk])
-        return borrower_by_pk[borrower.pk]
+    def __init__(self, header: list[str], ref: _Reference, today: date, errors: ErrorList) -> None:
+        self.present = set(header)
+        self.ref, self.today, self.errors = ref, today, errors
+        self.plan = _Plan()
+        self.first_line: dict[str, int] = {}
+        self.borrower_by_national_id: dict[str, _Target] = {}
+        self.borrower_by_pk: dict[int, _Target] = {}
+        self.property_by_id: dict[str, _Target] = {}
 
-    for row in rows:
+    def add(self, row: _Row) -> None:
         values, line = row.values, row.line
         number = values.get("loan_number")
-        if number:
-            if number in first_line:
-                errors.add(
-                    line,
-                    "loan_number",
-                    _("%(number)s appears again (first on line %(line)s)")
-                    % {"number": number, "line": first_line[number]},
-                )
-                continue
-            first_line[number] = line
         if not number:
-            continue
-        existing = ref.loans.get(number)
+            return
+        if number in self.first_line:
+            self.errors.add(
+                line,
+                "loan_number",
+                _("%(number)s appears again (first on line %(line)s)")
+                % {"number": number, "line": self.first_line[number]},
+            )
+            return
+        self.first_line[number] = line
+        existing = self.ref.loans.get(number)
         loan_values: dict[str, Any] = {
-            name: values[name] for name in _PLAIN_LOAN_FIELDS if name in present and name not in row.bad
+            name: values[name] for name in _PLAIN_LOAN_FIELDS if name in self.present and name not in row.bad
         }
-        ok = True
+        ok = self._references(row, existing, loan_values)
+        self._balance(row, existing, loan_values)
+        ok &= self._check_dates(row, existing, loan_values)
+        borrower, ok_borrower = self._borrower(row, existing)
+        property_target, ok_property = self._property(row)
+        if not (ok and ok_borrower and ok_property) or row.bad:
+            return
+        if existing is None:
+            since = values.get("balance_date") or loan_values.get("origination_date")
+            loan = _new_loan({"loan_number": number, "servicer_since": since, **loan_values})
+            self.plan.loans.append(_LoanPlan(line, loan, True, loan_values, borrower, property_target))
+            return
+        item = _LoanPlan(line, existing, False, loan_values, borrower, property_target)
+        new_servicer = loan_values.get("servicer_id")
+        if new_servicer is not None and new_servicer != existing.servicer_id:
+            # REG-4: the new servicer takes over on the balance date (or today), never before the old one began
+            current = self.ref.open_assignments.get(existing.pk)
+            change_on = values.get("balance_date") or self.today
+            item.servicer_change_on = max(change_on, current.since) if current is not None else change_on
+        self.plan.loans.append(item)
 
-        # references by code
-        if "office" in present:
+    def _references(self, row: _Row, existing: Loan | None, loan_values: dict) -> bool:
+        """Office, officer and servicer by their codes."""
+        ref, values, line, ok = self.ref, row.values, row.line, True
+        if "office" in self.present:
             code = values.get("office")
             loan_values["office_id"] = ref.offices.get(code) if code else None
             if code and code not in ref.offices:
-                errors.add(line, "office", _("no office has the code %(code)r") % {"code": code})
+                self.errors.add(line, "office", _("no office has the code %(code)r") % {"code": code})
                 ok = False
-        if "officer" in present:
+        if "officer" in self.present:
             username = values.get("officer")
             loan_values["officer_id"] = ref.officers.get(username) if username else None
             if username and username not in ref.officers:
-                errors.add(line, "officer", _("no user is called %(username)r") % {"username": username})
+                self.errors.add(line, "officer", _("no user is called %(username)r") % {"username": username})
                 ok = False
-        if "servicer" in present or existing is None:
+        if "servicer" in self.present or existing is None:
             code = values.get("servicer")
             if code:
                 loan_values["servicer_id"] = ref.servicers.get(code)
                 if code not in ref.servicers:
-                    errors.add(line, "servicer", _("no servicer has the code %(code)r") % {"code": code})
+                    self.errors.add(line, "servicer", _("no servicer has the code %(code)r") % {"code": code})
                     ok = False
             elif len(ref.own_servicers) == 1:
                 loan_values["servicer_id"] = ref.own_servicers[0]
@@ -450,30 +468,36 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
                     reason = _(
                         "blank means our own servicer, but no servicer is marked as our own; give a code"
                     )
-                errors.add(line, "servicer", reason)
+                self.errors.add(line, "servicer", reason)
                 ok = False
+        return ok
 
-        # balance as of a cut-over date; on an existing loan a blank balance leaves the ledger's balance alone
-        balance, balance_date = values.get("outstanding_balance"), values.get("balance_date")
+    def _balance(self, row: _Row, existing: Loan | None, loan_values: dict) -> None:
+        """The balance as of a cut-over date; on an existing loan a blank balance leaves the ledger's alone."""
+        balance, balance_date = row.values.get("outstanding_balance"), row.values.get("balance_date")
         if balance is not None:
             loan_values["outstanding_balance"] = balance
             same = existing is not None and existing.outstanding_balance == balance
-            loan_values["balance_date"] = balance_date or (existing.balance_date if same else today)
+            # an unchanged balance keeps its date, so that the same file imported tomorrow changes nothing
+            loan_values["balance_date"] = balance_date or (existing.balance_date if same else self.today)
         elif existing is None:
             loan_values["outstanding_balance"] = Decimal("0.00")
             loan_values["balance_date"] = balance_date
         elif balance_date:
             loan_values["balance_date"] = balance_date
 
-        # cross-field checks on the loan as it will be
-        def final(name: str, loan_values=loan_values, existing=existing):
+    def _check_dates(self, row: _Row, existing: Loan | None, loan_values: dict) -> bool:
+        """Cross-field checks on the loan as it will be (the file's values over the stored ones)."""
+
+        def final(name: str):
             if name in loan_values:
                 return loan_values[name]
             return getattr(existing, name) if existing else None
 
+        line, ok = row.line, True
         origination, maturity = final("origination_date"), final("maturity_date")
         if origination and maturity and maturity < origination:
-            errors.add(
+            self.errors.add(
                 line,
                 "maturity_date",
                 _("%(date)s is before the origination date %(origination)s")
@@ -482,8 +506,8 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
             ok = False
         for name in ("first_payment_date", "balance_date"):
             value = final(name)
-            if origination and value and value < origination and name in present:
-                errors.add(
+            if origination and value and value < origination and name in self.present:
+                self.errors.add(
                     line,
                     name,
                     _("%(date)s is before the origination date %(origination)s")
@@ -492,7 +516,7 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
                 ok = False
         interest_only_until = final("interest_only_until")
         if final("amortization") == Amortization.INTEREST_ONLY and not interest_only_until:
-            errors.add(
+            self.errors.add(
                 line,
                 "interest_only_until",
                 _("an interest_only loan needs the date its interest-only period ends"),
@@ -502,88 +526,78 @@ def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, err
             interest_only_until
             and maturity
             and interest_only_until > maturity
-            and "interest_only_until" in present
+            and "interest_only_until" in self.present
         ):
-            errors.add(
+            self.errors.add(
                 line,
                 "interest_only_until",
                 _("%(date)s is after the maturity date %(maturity)s")
                 % {"date": interest_only_until, "maturity": maturity},
             )
             ok = False
+        return ok
 
-        # borrower: by national id, else the loan's borrower, else a new one
+    def _existing_borrower(self, borrower: Borrower) -> _Target:
+        if borrower.pk not in self.borrower_by_pk:
+            self.borrower_by_pk[borrower.pk] = _Target(borrower, new=False)
+            self.plan.borrowers.append(self.borrower_by_pk[borrower.pk])
+        return self.borrower_by_pk[borrower.pk]
+
+    def _borrower(self, row: _Row, existing: Loan | None) -> tuple[_Target, bool]:
+        """By national id (in the book or earlier in the file), else the loan's borrower, else a new one."""
+        values, line, ok = row.values, row.line, True
         national_id = values.get("borrower_id")
-        current = ref.borrowers_by_id.get(existing.borrower_id) if existing else None
-        if national_id and national_id in borrower_by_national_id:
-            borrower = borrower_by_national_id[national_id]
-        elif national_id and national_id in ref.borrowers_by_national_id:
-            borrower = borrower_target(ref.borrowers_by_national_id[national_id])
+        current = self.ref.borrowers_by_id.get(existing.borrower_id) if existing else None
+        if national_id and national_id in self.borrower_by_national_id:
+            borrower = self.borrower_by_national_id[national_id]
+        elif national_id and national_id in self.ref.borrowers_by_national_id:
+            borrower = self._existing_borrower(self.ref.borrowers_by_national_id[national_id])
         elif current is not None and (not national_id or current.national_id in ("", national_id)):
-            borrower = borrower_target(current)
+            borrower = self._existing_borrower(current)
         else:
             borrower = _Target(_new_borrower({}), new=True)
-            plan.borrowers.append(borrower)
+            self.plan.borrowers.append(borrower)
         if national_id:
-            borrower_by_national_id.setdefault(national_id, borrower)
-            ok &= borrower.assign("national_id", national_id, line=line, column="borrower_id", errors=errors)
+            self.borrower_by_national_id.setdefault(national_id, borrower)
+            ok &= borrower.assign(
+                "national_id", national_id, line=line, column="borrower_id", errors=self.errors
+            )
         for column, name in _BORROWER_COLUMNS.items():
-            if column in present and column not in row.bad:
-                ok &= borrower.assign(name, values.get(column), line=line, column=column, errors=errors)
+            if column in self.present and column not in row.bad:
+                ok &= borrower.assign(name, values.get(column), line=line, column=column, errors=self.errors)
+        return borrower, ok
 
-        # property: upserted by property_id
-        property_target: _Target | None | bool = False
+    def _property(self, row: _Row) -> tuple[_Target | None | bool, bool]:
+        """Upserted by property_id. False: the file does not say; None: the loan has no property."""
+        values, line, ok = row.values, row.line, True
         property_id = values.get("property_id")
-        if "property_id" in present:
-            property_target = None
-        if property_id:
-            property_target = property_by_id.get(property_id)
-            if property_target is None:
-                known = ref.properties.get(property_id)
-                property_target = _Target(
-                    known or _new_property({"property_id": property_id}), new=known is None
-                )
-                property_by_id[property_id] = property_target
-                plan.properties.append(property_target)
-            for column, name in _PROPERTY_COLUMNS.items():
-                value = values.get(column)
-                if value is None:
-                    continue  # blank or absent: an existing property keeps its value
-                ok &= property_target.assign(name, value, line=line, column=column, errors=errors)
-            if (
-                property_target.new
-                and not property_target.obj.category
-                and "property_category" not in row.bad
-            ):
-                errors.add(line, "property_category", _("required for a new property"))
-                ok = False
-            if property_target.new and not property_target.obj.jurisdiction:
-                property_target.obj.jurisdiction = "DK"
-        else:
+        if not property_id:
             for column in _PROPERTY_COLUMNS:
                 if values.get(column):
-                    errors.add(line, column, _("given without a property_id"))
+                    self.errors.add(line, column, _("given without a property_id"))
                     ok = False
-        if not ok or row.bad:
-            continue
+            return (None if "property_id" in self.present else False), ok
+        target = self.property_by_id.get(property_id)
+        if target is None:
+            known = self.ref.properties.get(property_id)
+            target = _Target(known or _new_property({"property_id": property_id}), new=known is None)
+            self.property_by_id[property_id] = target
+            self.plan.properties.append(target)
+        for column, name in _PROPERTY_COLUMNS.items():
+            value = values.get(column)
+            if value is not None:  # blank or absent: an existing property keeps its value
+                ok &= target.assign(name, value, line=line, column=column, errors=self.errors)
+        if target.new and not target.obj.category and "property_category" not in row.bad:
+            self.errors.add(line, "property_category", _("required for a new property"))
+            ok = False
+        return target, ok
 
-        # new loan or changes to an existing one
-        if existing is None:
-            since = balance_date or loan_values.get("origination_date")
-            loan = _new_loan({"loan_number": number, "servicer_since": since, **loan_values})
-            plan.loans.append(_LoanPlan(line, loan, True, loan_values, borrower, property_target))
-            continue
-        item = _LoanPlan(line, existing, False, loan_values, borrower, property_target)
-        new_servicer = loan_values.get("servicer_id")
-        if new_servicer is not None and new_servicer != existing.servicer_id:
-            # REG-4: the new servicer takes over on the balance date (or today), never before the old one began
-            current_assignment = ref.open_assignments.get(existing.pk)
-            change_on = balance_date or today
-            if current_assignment is not None:
-                change_on = max(change_on, current_assignment.since)
-            item.servicer_change_on = change_on
-        plan.loans.append(item)
-    return plan
+
+def _plan(header: list[str], rows: list[_Row], ref: _Reference, today: date, errors: ErrorList) -> _Plan:
+    planner = _Planner(header, ref, today, errors)
+    for row in rows:
+        planner.add(row)
+    return planner.plan
 
 
 # ---------------------------------------------------------------- writing
