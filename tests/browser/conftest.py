@@ -74,23 +74,44 @@ def sign_in(live_server):
     return _sign_in
 
 
+def _replay_role_migrations() -> None:
+    """Run again every data migration that gives the role groups their permissions, in migration order."""
+    import inspect
+
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    plan: list = []
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
+    for node in plan:
+        for operation in loader.graph.nodes[node].operations:
+            if isinstance(operation, RunPython) and "sync_role_permissions" in inspect.getsource(
+                operation.code
+            ):
+                operation.code(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _role_groups(request):
-    """The role groups come from a data migration, and transactional tests flush them away after each test.
+    """The role groups and their permissions come from data migrations; every transactional test flushes them.
 
-    The tests also ask for `serialized_rollback`, which restores every migration's data; this makes sure of the
-    groups even when another transactional test ran first without it (idempotent, a few milliseconds).
+    Not `serialized_rollback`: Django's restore collides with the content types that a plain transactional test's
+    flush re-creates (IntegrityError on django_content_type), and other modules have such tests. Instead, when the
+    groups are gone, the migrations that fill them run again (idempotent; about a second, only after a flush).
     """
     if "live_server" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
-    from django.apps import apps
     from django.contrib.auth.models import Group
 
-    from loanregister.roles import ROLE_PERMISSIONS, sync_role_permissions
+    from loanregister.roles import ROLE_PERMISSIONS
 
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-        sync_role_permissions(apps, ROLE_PERMISSIONS)
+        _replay_role_migrations()
 
 
 @pytest.fixture(autouse=True)

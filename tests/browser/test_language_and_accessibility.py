@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from loanregister.models import UserPreference
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Every form control a person can operate must have an accessible name (WCAG 1.3.1, 4.1.2).
 _UNLABELLED_CONTROLS_JS = """

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from loanregister.models import ExportLog, RegisterEvent
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Not test-results/: pytest-playwright empties that folder at the start of every session.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
