@@ -1,8 +1,10 @@
 """Campaign exports of the filtered register (CSV in two dialects, XLSX), streamed in constant memory.
 
-The web view and `manage.py export_maturities` both call `export_start` + the stream it returns, so the file
-is the same whichever way it was made. Rows come from a server-side cursor (`.iterator(chunk_size=...)`) of
-plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
+The web view and `manage.py export_maturities` both call `export_start` + the stream it returns (the command
+through `export_to_file`), so the file is the same whichever way it was made. On PostgreSQL the CSV is written by
+the server (`COPY ... TO STDOUT`, loanregister/exports_copy.py); elsewhere (SQLite) and for XLSX, rows come from a
+server-side cursor (`.iterator(chunk_size=...)`) of plain tuples, never model instances, and are written a chunk
+at a time. Both CSV paths give the same bytes. Every export writes an ExportLog row
 first and fills in its row count when the stream ends (or marks it incomplete when the download breaks off).
 
 Order: event_date, then loan_number (then event, for a loan with two events on one date). The web list is
@@ -10,18 +12,19 @@ ordered (event_date, id) for its keyset pages; a campaign file is easier to chec
 """
 
 import csv
-import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import exports_copy
 from .models import ExportLog
 from .privacy import VIEW_CONTACT_DETAILS_PERMISSION
 
@@ -83,12 +86,17 @@ def can_export(user) -> bool:
     return user is not None and user.has_perm(EXPORT_PERMISSION)
 
 
-def export_queryset(*, events: QuerySet, include_do_not_contact: bool = False) -> QuerySet:
-    """The rows of the file, as tuples in HEADER order, in the documented order."""
+def _ordered_rows(*, events: QuerySet, include_do_not_contact: bool) -> QuerySet:
     rows = events.order_by()
     if not include_do_not_contact:
         rows = rows.filter(borrower__do_not_contact=False)
-    return rows.order_by("event_date", "loan_number", "kind").values_list(*[path for _name, path in COLUMNS])
+    return rows.order_by("event_date", "loan_number", "kind")
+
+
+def export_queryset(*, events: QuerySet, include_do_not_contact: bool = False) -> QuerySet:
+    """The rows of the file, as tuples in HEADER order, in the documented order."""
+    rows = _ordered_rows(events=events, include_do_not_contact=include_do_not_contact)
+    return rows.values_list(*[path for _name, path in COLUMNS])
 
 
 def _file_name(fmt: str, filters: dict) -> str:
@@ -122,6 +130,9 @@ class Export:
     content_type: str
     file_name: str
     chunks: Iterator[bytes]
+    # set when the file can be written more directly than from `chunks` (COPY into the file): export_to_file
+    # then calls it with the open binary file, and `chunks` is never started
+    write_into: Callable[[BinaryIO], None] | None = None
 
 
 def export_start(
@@ -134,10 +145,12 @@ def export_start(
     filters=None,
     source: str = ExportLog.Source.WEB,
     contact_details: bool | None = None,
+    use_copy: bool | None = None,
 ) -> Export:
     """Log the export and return its stream. Raises ExportError for an unknown format/dialect or an XLSX that
     would not fit on an Excel sheet. `contact_details` defaults to the user's permission (True with no user:
-    the command run by an operator on the server)."""
+    the command run by an operator on the server). `use_copy` (CSV only) defaults to PostgreSQL's COPY when the
+    database is PostgreSQL; False forces the Python writer."""
     if fmt not in FORMATS:
         raise ExportError(_("Unknown format %(fmt)s: use csv or xlsx.") % {"fmt": fmt})
     if fmt == "csv" and dialect not in DIALECTS:
@@ -166,13 +179,22 @@ def export_start(
         with_contact_details=contact_details,
         file_name=_file_name(fmt, filter_json),
     )
+    write_into = None
     if fmt == "csv":
-        chunks = _logged(log, _csv_chunks(rows, DIALECTS[dialect], contact_details))
+        if use_copy is None:
+            use_copy = exports_copy.copy_available(using=rows.db)
+        if use_copy:
+            ordered = _ordered_rows(events=events, include_do_not_contact=include_do_not_contact)
+            chunks, write_into = _copy_csv(log, ordered, DIALECTS[dialect], contact_details)
+        else:
+            chunks = _logged(log, _csv_chunks(rows, DIALECTS[dialect], contact_details))
         content_type = "text/csv; charset=utf-8"
     else:
         chunks = _logged(log, _xlsx_chunks(rows, contact_details))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Export(log=log, content_type=content_type, file_name=log.file_name, chunks=chunks)
+    return Export(
+        log=log, content_type=content_type, file_name=log.file_name, chunks=chunks, write_into=write_into
+    )
 
 
 class _Counter:
@@ -193,6 +215,72 @@ def _logged(log: ExportLog, produce) -> Iterator[bytes]:
         log.row_count, log.completed = counter.rows, completed
 
 
+def _copy_csv(log: ExportLog, ordered: QuerySet, dialect: Dialect, contact_details: bool):
+    """The COPY path: (the web's chunk stream, the command's write-into-file), both logged like the Python path."""
+    using = ordered.db
+    blank = set() if contact_details else CONTACT_COLUMNS
+    queryset = exports_copy.copy_queryset(rows=ordered, columns=COLUMNS, blank=blank, decimal=dialect.decimal)
+    sql = exports_copy.copy_sql(queryset=queryset, delimiter=dialect.delimiter, using=using)
+    head = _csv_head(dialect)
+
+    def stream(counter: _Counter) -> Iterator[bytes]:
+        yield head
+        # A thread of its own can only see committed rows: inside a transaction (a test, ATOMIC_REQUESTS) the
+        # COPY runs on the caller's connection instead, into a temporary file that is then streamed.
+        if not connection_in_atomic_block(using):
+            yield from exports_copy.copy_stream(sql=sql, counter=counter, using=using)
+            return
+        with tempfile.TemporaryFile(prefix="register-export-") as spool:
+            counter.rows = exports_copy.copy_into_file(sql=sql, out=spool, using=using)
+            spool.seek(0)
+            while chunk := spool.read(exports_copy.CHUNK_BYTES):
+                yield chunk
+
+    def write_into(out: BinaryIO) -> None:
+        def produce(counter: _Counter) -> Iterator[bytes]:
+            out.write(head)
+            counter.rows = exports_copy.copy_into_file(sql=sql, out=out, using=using)
+            yield from ()
+
+        for _chunk in _logged(log, produce):
+            pass
+
+    return _logged(log, stream), write_into
+
+
+def connection_in_atomic_block(using: str) -> bool:
+    from django.db import connections
+
+    return connections[using].in_atomic_block
+
+
+def _csv_writer(buffer, dialect: Dialect):
+    # lineterminator "\r\n" makes the writer quote a cell holding CR or LF, as COPY does; each row's "\r\n" is
+    # then cut to the "\n" COPY ends its lines with (see _LineSink).
+    return csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
+
+
+class _LineSink:
+    """A file for csv.writer: the writer makes one write() per row, ending in "\r\n"; kept as "...\n"."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def write(self, line: str) -> None:
+        self.lines.append(line[:-2] + "\n")
+
+    def take(self) -> str:
+        text = "".join(self.lines)
+        self.lines = []
+        return text
+
+
+def _csv_head(dialect: Dialect) -> bytes:
+    sink = _LineSink()
+    _csv_writer(sink, dialect).writerow(HEADER)
+    return (("\ufeff" if dialect.bom else "") + sink.take()).encode("utf-8")
+
+
 def _blank_contacts(contact_details: bool) -> list[int]:
     if contact_details:
         return []
@@ -206,11 +294,9 @@ _BALANCE = HEADER.index("outstanding_balance")
 
 def _csv_chunks(rows: QuerySet, dialect: Dialect, contact_details: bool):
     def produce(counter: _Counter) -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
-        if dialect.bom:
-            buffer.write("\ufeff")
-        writer.writerow(HEADER)
+        yield _csv_head(dialect)
+        sink = _LineSink()
+        writer = _csv_writer(sink, dialect)
         blank = _blank_contacts(contact_details)
         comma = dialect.decimal != "."
         source = rows.iterator(chunk_size=CHUNK_SIZE)
@@ -219,11 +305,7 @@ def _csv_chunks(rows: QuerySet, dialect: Dialect, contact_details: bool):
                 batch = [_adapt(row, blank, comma) for row in batch]
             writer.writerows(batch)
             counter.rows += len(batch)
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-        if buffer.tell():
-            yield buffer.getvalue().encode("utf-8")
+            yield sink.take().encode("utf-8")
 
     return produce
 
@@ -268,6 +350,9 @@ def _xlsx_chunks(rows: QuerySet, contact_details: bool):
 def export_to_file(export: Export, path) -> int:
     """Write an export's stream to a file (the command); returns the row count."""
     with open(path, "wb") as out:
-        for chunk in export.chunks:
-            out.write(chunk)
+        if export.write_into is not None:
+            export.write_into(out)
+        else:
+            for chunk in export.chunks:
+                out.write(chunk)
     return export.log.row_count or 0
