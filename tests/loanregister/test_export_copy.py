@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from loanregister import exports_copy
 from loanregister.exports import DIALECTS, export_start, export_to_file
@@ -156,3 +157,24 @@ def test_reg2_broken_off_copy_stream_stops_its_thread_and_closes_its_connection(
     assert _backends() == before
     log = ExportLog.objects.get(pk=export.log.pk)
     assert log.completed is False and log.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reg2_web_download_through_copy_equals_the_python_writer(client, make_user):
+    # given a user who may export and see contact details (permissions given directly: a transactional test
+    # must not rely on the role groups of a data migration, which an earlier flush may have removed)
+    from django.contrib.auth.models import Permission
+
+    _tricky_book()
+    user = make_user("exporter")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["export_register", "view_loan", "view_contact_details"])
+    )
+    client.force_login(user)
+    # when the register's export URL is downloaded (committed rows: the COPY runs in its thread)
+    response = client.get(reverse("loanregister:export"), {**WIDE, "format": "csv", "dialect": "excel_da"})
+    payload = b"".join(response.streaming_content)
+    # then it is the Python writer's file, and the log has COPY's row count
+    python, rows = _stream(use_copy=False, dialect="excel_da", contact_details=True)
+    assert payload == python
+    assert ExportLog.objects.get(user=user).row_count == rows == len(TRICKY_NAMES)
