@@ -87,12 +87,19 @@ def _replay_role_migrations() -> None:
     plan: list = []
     for leaf in sorted(loader.graph.leaf_nodes()):
         plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
-    for node in plan:
-        for operation in loader.graph.nodes[node].operations:
-            if isinstance(operation, RunPython) and "sync_role_permissions" in inspect.getsource(
-                operation.code
-            ):
-                operation.code(apps, None)
+    # sync_role_permissions toggles AppConfig.models_module, harmless on a migration's state apps but not on the
+    # live registry: put it back, or post_migrate's create_permissions skips every app after the next flush.
+    models_modules = {config.label: config.models_module for config in apps.get_app_configs()}
+    try:
+        for node in plan:
+            for operation in loader.graph.nodes[node].operations:
+                if isinstance(operation, RunPython) and "sync_role_permissions" in inspect.getsource(
+                    operation.code
+                ):
+                    operation.code(apps, None)
+    finally:
+        for config in apps.get_app_configs():
+            config.models_module = models_modules[config.label]
 
 
 @pytest.fixture(autouse=True)
