@@ -163,13 +163,21 @@ def test_reg2_broken_off_copy_stream_stops_its_thread_and_closes_its_connection(
 def test_reg2_web_download_through_copy_equals_the_python_writer(client, make_user):
     # given a user who may export and see contact details (permissions given directly: a transactional test
     # must not rely on the role groups of a data migration, which an earlier flush may have removed)
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
 
+    # An earlier transactional test's flush may have left stale content types in the cache: make sure the
+    # permissions exist in this database before granting them.
+    ContentType.objects.clear_cache()
+    create_permissions(apps.get_app_config("loanregister"), verbosity=0)
     _tricky_book()
     user = make_user("exporter")
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["export_register", "view_loan", "view_contact_details"])
     )
+    assert user.has_perm("loanregister.export_register")
     client.force_login(user)
     # when the register's export URL is downloaded (committed rows: the COPY runs in its thread)
     response = client.get(reverse("loanregister:export"), {**WIDE, "format": "csv", "dialect": "excel_da"})
