@@ -93,7 +93,12 @@ class Posting(models.Model):
     debit_account = models.CharField(_("debit account"), max_length=20, choices=Account.choices)
     credit_account = models.CharField(_("credit account"), max_length=20, choices=Account.choices)
     price = models.DecimalField(
-        _("price (kurs)"), **PRICE, null=True, blank=True, help_text=_("Bond price, % of face value")
+        _("price (kurs)"),
+        **PRICE,
+        null=True,
+        blank=True,
+        # xgettext:no-python-format
+        help_text=_("Bond price, % of face value"),
     )
     # The property's category when the posting was made, so statistics count each flow in the category the
     # property had then (STAT-9); on a category change, the new category.
