@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from loanregister.dates import add_months
 from stats.rates import dkk_rates
 
 from . import register_cache
@@ -31,12 +32,6 @@ DEFAULT_MONTHS = 12
 
 def aggregate_limit() -> int:
     return getattr(settings, "REGISTER_AGGREGATE_LIMIT", 500_000)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def default_window(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:

@@ -6,7 +6,6 @@ with a state-guarded UPDATE in the same transaction as its posting (whose extern
 so a second run, or two workers at once, pay nothing twice.
 """
 
-import calendar
 import datetime
 import logging
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
+from loanregister.dates import add_months
 from loanregister.jobs import job_run
 from loanregister.models import JobRun, Loan
 
@@ -25,13 +25,6 @@ from .models import EscrowAccount, EscrowDisbursement, EscrowPayee, Posting, Pos
 logger = logging.getLogger(__name__)
 
 JOB_NAME = "escrow_disbursements"
-
-
-def add_months(start: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it is shorter (31 January → 28/29 February)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def disbursement_external_id(disbursement_id: int) -> str:

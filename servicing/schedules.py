@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from loanregister.dates import add_months
+
 from .bankdays import next_bank_day
 
 CENT = Decimal("0.01")
@@ -70,20 +72,6 @@ def schedule_csv_rows(rows: list[ScheduleRow]) -> list[list[str]]:
         ]
         for r in rows
     ]
-
-
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def add_months(start: datetime.date, months: int) -> datetime.date:
-    """`start` moved by whole months, keeping its day of month, clamped to the last day of the target month."""
-    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
-    if month0 == 1 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        last_day = 29
-    else:
-        last_day = _DAYS_IN_MONTH[month0]
-    day = start.day
-    return datetime.date(year, month0 + 1, day if day <= last_day else last_day)
 
 
 def period_step(payments_per_year: int, start: datetime.date, k: int) -> datetime.date:

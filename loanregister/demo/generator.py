@@ -1,12 +1,13 @@
 """The demo book's generator: households (a borrower, a property, one or two loans) drawn from one
 `random.Random(seed)` stream in a fixed order, yielded in chunks of plain tuples for the writer."""
 
-import calendar
 import datetime
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from loanregister.dates import add_months
 
 from ..choices import Amortization, Language, LoanStatus, LoanType, PropertyCategory
 from .reference import (
@@ -48,12 +49,6 @@ def _weighted(pairs: Sequence[tuple[object, float]]) -> tuple[list, list[float]]
         values.append(value)
         cum.append(total)
     return values, cum
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
