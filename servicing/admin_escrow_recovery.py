@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from loanregister.admin import ReadOnlyAdmin
+
 from .models import (
     CollateralRecovery,
     EscrowAccount,
@@ -17,20 +19,6 @@ from .models import (
     ServicingTransfer,
     TransferNotice,
 )
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """Records are read and searched, never changed or deleted by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # ---------------------------------------------------------------- escrow
 
@@ -118,7 +106,7 @@ class ServicerContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServicingTransfer)
-class ServicingTransferAdmin(RecordAdmin):
+class ServicingTransferAdmin(ReadOnlyAdmin):
     list_display = [
         "effective_date",
         "from_servicer",
@@ -136,7 +124,7 @@ class ServicingTransferAdmin(RecordAdmin):
 
 
 @admin.register(TransferNotice)
-class TransferNoticeAdmin(RecordAdmin):
+class TransferNoticeAdmin(ReadOnlyAdmin):
     list_display = [
         "loan",
         "borrower",
@@ -213,7 +201,7 @@ class RecourseRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollateralRecovery)
-class CollateralRecoveryAdmin(RecordAdmin):
+class CollateralRecoveryAdmin(ReadOnlyAdmin):
     list_display = [
         "loan",
         "recovered_on",

@@ -5,11 +5,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from loanregister.admin import ReadOnlyAdmin
+
 from .models import PaymentNotice
 
 
 @admin.register(PaymentNotice)
-class PaymentNoticeAdmin(admin.ModelAdmin):
+class PaymentNoticeAdmin(ReadOnlyAdmin):
     list_display = [
         "loan",
         "due_date",
@@ -36,12 +38,3 @@ class PaymentNoticeAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("servicing:notice-letters") + f"?date={obj.batch_date.isoformat()}"
         return format_html('<a href="{}">{}</a>', url, obj.batch_date.isoformat())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
