@@ -1,6 +1,7 @@
 """import_transactions (DESIGN.md §3): all-or-nothing, every bad row reported, never posts a transaction twice."""
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -180,10 +181,14 @@ def test_import_transactions_command_exits_1_and_posts_nothing_on_a_bad_file(tmp
     path = tmp_path / "bad.csv"
     path.write_text(HEADER + "T1,L-1,disbursement,2026-01-01,1000,99,,,\nT2,L-1,payment,2026-13-01,10,,,,\n")
     # when / then
-    with pytest.raises(CommandError) as raised:
-        call_command("import_transactions", str(path))
+    stderr = io.StringIO()
+    with translation.override("da"), pytest.raises(CommandError) as raised:  # the site's language is Danish
+        call_command("import_transactions", str(path), stderr=stderr)
     assert raised.value.returncode == 1
     assert not Posting.objects.exists()
+    # every bad row on standard error, in English whatever the site's language (other systems read it)
+    assert stderr.getvalue().startswith("line 3: date: "), stderr.getvalue()
+    assert "is not a valid date" in stderr.getvalue()
     # and a good file posts
     path.write_text(HEADER + "T1,L-1,disbursement,2026-01-01,1000,99,,,\n")
     call_command("import_transactions", str(path))
