@@ -9,6 +9,15 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+# Every task calls an idempotent service, so a database that is briefly away is retried with backoff and jitter.
+_RETRY_WHILE_DATABASE_DOWN = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
 
 def _business_date(value: str | datetime.date | None) -> datetime.date:
     if value is None:
@@ -18,13 +27,7 @@ def _business_date(value: str | datetime.date | None) -> datetime.date:
     return datetime.date.fromisoformat(value)
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def payment_notices_task(business_date: str | None = None) -> dict | None:
     """SRV-2: make and send the payment notices of a business date (ISO string; default today). A second
     delivery of the same date is a no-op (loanregister.jobs.job_run); returns the run's result or None."""
@@ -34,13 +37,7 @@ def payment_notices_task(business_date: str | None = None) -> dict | None:
     return run.result if run is not None else None
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def escrow_disbursements_task(business_date: str | None = None) -> dict | None:
     """SRV-1: pay the escrow disbursements due on the business date (ISO string; default today), each once.
     A second delivery of the same date is a no-op; returns the run's result or None."""
@@ -50,13 +47,7 @@ def escrow_disbursements_task(business_date: str | None = None) -> dict | None:
     return run.result if run is not None else None
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def transfer_notices_send_task(transfer_id: int) -> int:
     """REG-4: e-mail a servicing transfer's notices (each claimed before it is sent, so a redelivery sends none
     twice). Exits quietly when the transfer is gone."""
@@ -70,13 +61,7 @@ def transfer_notices_send_task(transfer_id: int) -> int:
     return transfer_notices_send(transfer=transfer)
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def installments_due_task(business_date: str | None = None) -> dict | None:
     """SRV-1: bill the scheduled installments due on the business date (ISO string; default today) into the
     ledger, so payments pay them by the waterfall. A second delivery is a no-op; returns the run's result or None."""
@@ -86,13 +71,7 @@ def installments_due_task(business_date: str | None = None) -> dict | None:
     return run.result if run is not None else None
 
 
-@shared_task(
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def servicing_transfers_task(business_date: str | None = None) -> dict | None:
     """REG-4: apply the servicing transfers that take effect on the business date (ISO string; default today).
     A second delivery of the same date is a no-op; returns the run's result or None."""
