@@ -1,7 +1,8 @@
 """Settings for the loan maturity register.
 
-With no environment set, the embedded default runs: SQLite, Celery tasks in-process, the nightly jobs run by
-`manage.py run_scheduler`. DATABASE_URL switches to PostgreSQL and CELERY_BROKER_URL to Redis.
+With no environment set, the embedded default runs: PostgreSQL from a wheel with its data in VAR_DIR/pgdata
+(config/embedded_postgres.py; `make run` starts and stops it), Celery tasks in-process, the nightly jobs run by
+`manage.py run_scheduler`. DATABASE_URL points at another PostgreSQL and CELERY_BROKER_URL switches to Redis.
 DJANGO_PRODUCTION=true turns on the hardened mode that passes `manage.py check --deploy`.
 """
 
@@ -11,6 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from . import embedded_postgres
 from .env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,26 +85,14 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL everywhere: DATABASE_URL, else the embedded server (its URL is read, never started, here).
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        env_str("DATABASE_URL") or embedded_postgres.database_url(VAR_DIR),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # WAL lets the web process and the scheduler read while the other writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    if env_str("TEST_DATABASE_NAME"):
-        DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
-    # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds the index without the extra columns.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -127,7 +127,14 @@ def test_production_mode_passes_check_deploy_without_warnings():
 
 def test_development_mode_fails_check_deploy():
     # given the embedded default (this proves the check above can fail)
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", DATABASE_URL="sqlite:///:memory:")
+    # (check connects to no database: the URL needs no server behind it)
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/loanregister",
+    )
     # then the checklist names what is not hardened
     assert result.returncode != 0
     for warning in ["security.W004", "security.W008", "security.W012", "security.W016", "security.W018"]:
@@ -187,12 +194,20 @@ def test_production_settings_values():
 
 
 def test_embedded_default_needs_no_environment(tmp_path):
-    # given no environment at all (a small lender's one box)
+    # given no environment at all (a small lender's one box), with its files in a scratch VAR_DIR
     code = (
-        "from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)"
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['HOST'], d['NAME'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)"
     )
     result = _manage("shell", "-v", "0", "-c", code, VAR_DIR=str(tmp_path))
-    # then it runs on SQLite with tasks in-process
+    # then it runs on the embedded PostgreSQL, on its socket in VAR_DIR/pgdata, with tasks in-process
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True"]
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        str(tmp_path.resolve() / "pgdata"),
+        "loanregister",
+        "True",
+        "True",
+    ]
+    # and reading the settings started no server (make run starts it; tests/test_embedded_postgres.py)
+    assert not (tmp_path / "pgdata").exists()
