@@ -6,11 +6,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# gettext: compilemessages builds the Danish catalogue (.mo files are build output, never committed).
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
-    && rm -rf /var/lib/apt/lists/*
-
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
@@ -22,9 +17,11 @@ RUN pip install .
 
 COPY . .
 
-# Translations and static files are built into the image; whitenoise serves the hashed static files.
-# The build-time SECRET_KEY only satisfies production settings for these two commands; it is not kept.
-RUN python manage.py compilemessages --ignore=.venv -v 0 \
+# Translations (compiled with polib: no gettext; .mo files are build output, never committed) and static files
+# are built into the image; whitenoise serves the hashed static files.
+# The build-time SECRET_KEY only satisfies production settings for these two commands; it is not kept. Neither
+# command connects to a database (the containers get DATABASE_URL; the image never starts the embedded server).
+RUN python manage.py compile_translations -v 0 \
     && DJANGO_PRODUCTION=true SECRET_KEY="build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
        VAR_DIR=/tmp/build-var python manage.py collectstatic --noinput -v 0 \
     && rm -rf /tmp/build-var \
