@@ -33,8 +33,9 @@ def answers(url: str) -> bool:
 
 
 @contextmanager
-def broker_for_tests(environ: Mapping[str, str], local: str = LOCAL_REDIS) -> Iterator[tuple[str, str]]:
+def broker_for_tests(environ: Mapping[str, str], local: str | None = None) -> Iterator[tuple[str, str]]:
     """Yield (where from, broker URL); a Valkey server started here is stopped on leaving."""
+    local = local or LOCAL_REDIS
     configured = environ.get("CELERY_TEST_BROKER_URL")
     if configured:
         if not answers(configured):

@@ -1,7 +1,11 @@
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from loanregister.roles import ROLE_LABELS
+
+from . import brokers
 
 
 @pytest.fixture
@@ -16,3 +20,14 @@ def make_user(db):
         return user
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def worker_broker_url():
+    """The Redis of the Celery worker tests (tests/brokers.py): CELERY_TEST_BROKER_URL, else the local Redis when it
+    answers, else a Valkey server started for the session. Without one, the tests fail saying how to get one."""
+    try:
+        with brokers.broker_for_tests(os.environ) as (_, url):
+            yield url
+    except brokers.NoBroker as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -1,8 +1,9 @@
 """A real Celery worker on Redis: a task sent with apply_async is serialized, routed, delivered and run against
 the database (eager mode skips all of that, FIELD-NOTES.md), and the containers' health checks answer.
 
-Needs Redis at CELERY_TEST_BROKER_URL (`make test` sets it; default redis://127.0.0.1:6379/15) and PostgreSQL.
-If Redis is down these tests fail rather than skip: CI starts Redis, so a skip would hide a broken setup.
+The broker comes from the `worker_broker_url` fixture (tests/brokers.py): CELERY_TEST_BROKER_URL, else the local
+Redis, else a Valkey server the tests start. Without one these tests fail, saying how to get one, rather than
+skip: a skip would hide a broken setup. The worker reaches the suite's test database through DATABASE_URL.
 """
 
 import os
@@ -12,33 +13,19 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from config.celery import app
 from loanregister.models import RegisterEvent
 from loanregister.tasks import register_events_sync_task
 
 from .loanregister.register_support import loan
-from .test_compose import _healthcheck_argv, _services
+from .test_compose import _database_url, _healthcheck_argv, _services
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    """The pytest test database (not the developer's), as the worker process must see it."""
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker test runs on PostgreSQL (make test); the embedded default has no worker")
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _reset_pools() -> None:
@@ -48,19 +35,11 @@ def _reset_pools() -> None:
 
 
 @pytest.fixture
-def broker_connection():
+def broker_connection(worker_broker_url):
     """The test process talks to Redis for real: the settings' embedded default has no broker and runs
     tasks in-process, so point the app at the test broker (and back afterwards)."""
-    import redis
-
-    try:
-        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=3).ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.fail(
-            f"Redis is not reachable at {BROKER_URL} ({exc}); start it (CI does) or set CELERY_TEST_BROKER_URL"
-        )
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
-    app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
+    app.conf.update(broker_url=worker_broker_url, task_always_eager=False)
     _reset_pools()
     try:
         with app.connection_for_write() as conn:
@@ -99,12 +78,13 @@ def _ping(nodename: str, seconds: float) -> bool:
 
 
 @pytest.fixture
-def worker_env(tmp_path):
+def worker_env(tmp_path, worker_broker_url):
+    """The pytest test database (not the developer's) and the test broker, as the worker process must see them."""
     return {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_BROKER_URL": worker_broker_url,
         "VAR_DIR": str(tmp_path / "var"),
     }
 
