@@ -28,7 +28,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from stdnum.dk import cvr  # noqa: E402
 
-from loanregister.loan_import import ALL_COLUMNS, loans_import, system_user  # noqa: E402
+from common.users import system_user  # noqa: E402
+from loanregister.loan_import import ALL_COLUMNS, loans_import  # noqa: E402
 from loanregister.models import Office, Servicer  # noqa: E402
 
 CATEGORIES = ["owner_occupied"] * 6 + ["private_rental", "cooperative", "office_retail", "agriculture"]

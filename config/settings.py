@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "common",
     "loanregister",
     "servicing",
     "origination",

@@ -6,12 +6,11 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import ReadOnlyAdmin
+
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
-    ExportLog,
-    ImportRun,
-    JobRun,
     Loan,
     Office,
     Property,
@@ -22,19 +21,6 @@ from .models import (
 )
 from .privacy import contact_for, national_id_for
 from .services import register_events_sync
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records: they can be read and searched, never changed by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Office)
@@ -202,53 +188,9 @@ class RegisterEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(JobRun)
-class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ["job", "business_date", "state", "started_at", "finished_at"]
-    list_filter = ["job", "state"]
-    search_fields = ["job", "error"]
-    date_hierarchy = "business_date"
-
-
-@admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = [
-        "kind",
-        "file_name",
-        "started_at",
-        "user",
-        "ok",
-        "rows",
-        "created",
-        "updated",
-        "unchanged",
-    ]
-    list_filter = ["kind", "ok"]
-    search_fields = ["file_name", "errors"]
-    date_hierarchy = "started_at"
-
-
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "language"]
     list_filter = ["language"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
-
-
-@admin.register(ExportLog)
-class ExportLogAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "user",
-        "source",
-        "format",
-        "dialect",
-        "row_count",
-        "file_name",
-        "completed",
-    ]
-    list_filter = ["format", "source", "completed", "include_do_not_contact"]
-    search_fields = ["file_name", "user__username"]
-    date_hierarchy = "created_at"
-    list_select_related = ["user"]

@@ -1,11 +1,12 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from common import hooks
+
 # (url name, label, permission needed or None)
 _NAV = [
     ("home", _("Home"), None),
     ("loanregister:register", _("Maturity register"), "loanregister.view_loan"),
-    ("servicing:home", _("Servicing"), "servicing.view_posting"),
     ("admin:index", _("Administration"), "__staff__"),
 ]
 
@@ -15,7 +16,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for url_name, label, perm in _NAV:
+    entries = [*_NAV[:-1], *((i.url_name, i.label, i.permission) for i in hooks.navigation_items()), _NAV[-1]]
+    for url_name, label, perm in entries:
         if perm == "__staff__" and not user.is_staff:
             continue
         if perm and perm != "__staff__" and not user.has_perm(perm):

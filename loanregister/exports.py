@@ -24,8 +24,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.models import ExportLog
+
 from . import exports_copy
-from .models import ExportLog
 from .privacy import VIEW_CONTACT_DETAILS_PERMISSION
 
 EXPORT_PERMISSION = "loanregister.export_register"

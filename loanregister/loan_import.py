@@ -22,16 +22,17 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import csvfiles
-from .bulk import bulk_change, bulk_insert, instance_factory
+from common import csvfiles, hooks
+from common.bulk import bulk_change, bulk_insert, instance_factory
+from common.csvfiles import CellError, ErrorList
+from common.models import ImportRun
+
 from .choices import PAYMENTS_PER_YEAR_CHOICES, Amortization, LoanStatus, LoanType, PropertyCategory
-from .csvfiles import CellError, ErrorList
-from .models import Borrower, ImportRun, Loan, Office, Property, Servicer, ServicerAssignment
+from .models import Borrower, Loan, Office, Property, Servicer, ServicerAssignment
 from .privacy import normalize_national_id
 from .services import register_events_sync
 
 IMPORT_KIND = "loans"
-SYSTEM_USERNAME = "system"
 
 REQUIRED_COLUMNS = tuple(
     (
@@ -677,18 +678,6 @@ def _lock() -> None:
     # SQLite: the settings open every transaction IMMEDIATE, which already serialises writers.
 
 
-def system_user():
-    """The user history names for imports run without a person (cron, scripts); it cannot log in."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        **{User.USERNAME_FIELD: SYSTEM_USERNAME}, defaults={"is_active": False}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
-
-
 def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date | None = None) -> ImportResult:
     """Upsert loans by loan_number from a CSV file; all-or-nothing. See docs/import_loans.md.
 
@@ -714,12 +703,9 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
             result.created_loan_ids, result.updated_loan_ids = created_ids, updated_ids
             result.created, result.updated, result.unchanged = len(created_ids), len(updated_ids), unchanged
             register_events_sync(loan_ids=created_ids + updated_ids)
-            # Steps that build on the written loans go here, inside the same transaction, so that they too are
-            # all-or-nothing. A loan with an outstanding balance starts its servicing ledger with an
-            # opening-balance entry.
-            from servicing.ledger import opening_balances_post
-
-            opening_balances_post(loan_ids=created_ids + updated_ids, user=user)
+            # The apps that build on the loans (servicing's opening balances) act inside the same transaction,
+            # so that they too are all-or-nothing.
+            hooks.loans_imported(loan_ids=created_ids + updated_ids, user=user)
             result.ok = True
             result.import_run = _record(result, user=user, file_name=file_name)
     except _Failed:

@@ -2,15 +2,14 @@
 events and the audited change history (who, when, what changed)."""
 
 from django.db.models import QuerySet
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import formats
+
+from common import hooks
 
 from .models import Loan
 from .privacy import contact_for, national_id_for
 
 HISTORY_LIMIT = 50
-SERVICING_PANELS = "servicing/_loan_panels.html"
 # Fields whose change is not worth a line of history (bookkeeping of the history itself).
 _HISTORY_SKIP = {"updated_at", "created_at"}
 
@@ -97,14 +96,5 @@ def loan_context(*, loan: Loan, user) -> dict:
         ),
         "events": list(loan.register_events.order_by("event_date", "id")),
         "history": loan_history(loan=loan),
-        "servicing_panels": _servicing_panels(),
+        "loan_panels": hooks.loan_panels(),
     }
-
-
-def _servicing_panels() -> str | None:
-    """The servicing app's panels (schedule, ledger) when its template exists; the page works without it."""
-    try:
-        get_template(SERVICING_PANELS)
-    except TemplateDoesNotExist:
-        return None
-    return SERVICING_PANELS

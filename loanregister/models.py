@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.models import MONEY  # noqa: E402  (one definition of a money column)
+
 from .choices import (
     PAYMENTS_PER_YEAR_CHOICES,
     Amortization,
@@ -19,8 +21,6 @@ from .choices import (
     RegisterEventKind,
 )
 from .privacy import validate_national_id
-
-MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class Office(models.Model):
@@ -358,55 +358,6 @@ class RegisterEvent(models.Model):
         return f"{self.loan} {self.kind} {self.event_date}"
 
 
-class JobRun(models.Model):
-    """One run of a nightly job for one business date; the unique key makes a second run a no-op."""
-
-    class State(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    job = models.CharField(_("job"), max_length=100)
-    business_date = models.DateField(_("business date"))
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        verbose_name = _("job run")
-        verbose_name_plural = _("job runs")
-        ordering = ["-started_at"]
-        constraints = [models.UniqueConstraint(fields=["job", "business_date"], name="one_job_run_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.job} {self.business_date} {self.state}"
-
-
-class ImportRun(models.Model):
-    """A record of each file import: who, when, what file, and how it ended (for the admin's morning)."""
-
-    kind = models.CharField(_("kind"), max_length=40)
-    file_name = models.CharField(_("file"), max_length=300)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    ok = models.BooleanField(_("succeeded"), default=False)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    errors = models.TextField(_("errors"), blank=True)
-
-    class Meta:
-        verbose_name = _("import run")
-        verbose_name_plural = _("import runs")
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
-
-
 class UserPreference(models.Model):
     """Per-user settings that follow the person from browser to browser (the language switch)."""
 
@@ -421,44 +372,3 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language})"
-
-
-class ExportLog(models.Model):
-    """Every export of register data: who, when, what filter, how many rows (personal data leaves the system)."""
-
-    class Format(models.TextChoices):
-        CSV = "csv", "CSV"
-        XLSX = "xlsx", "XLSX"
-
-    class Source(models.TextChoices):
-        WEB = "web", _("Web")
-        COMMAND = "command", _("Command")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
-    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    dialect = models.CharField(_("CSV dialect"), max_length=20, blank=True)
-    filters = models.JSONField(_("filter"), default=dict, blank=True)
-    include_do_not_contact = models.BooleanField(_("do-not-contact borrowers included"), default=False)
-    with_contact_details = models.BooleanField(_("contact details included"), default=False)
-    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
-    file_name = models.CharField(_("file name"), max_length=300)
-    completed = models.BooleanField(_("completed"), default=False)
-    error = models.TextField(_("error"), blank=True)
-
-    class Meta:
-        verbose_name = _("export log entry")
-        verbose_name_plural = _("export log")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,8 +19,8 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from loanregister.dates import add_months
-from stats.rates import dkk_rates
+from common.dates import add_months
+from common.rates import dkk_rates
 
 from . import register_cache
 from .filters import RegisterFilter

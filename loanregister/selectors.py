@@ -3,8 +3,10 @@ import datetime
 from django.db.models import Count
 from django.utils import timezone
 
+from common.models import ImportRun, JobRun
+
 from .choices import LoanStatus
-from .models import ImportRun, JobRun, Loan
+from .models import Loan
 
 
 def home_summary(*, user) -> dict:

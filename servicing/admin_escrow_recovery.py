@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loanregister.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin
 
 from .models import (
     CollateralRecovery,

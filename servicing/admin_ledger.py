@@ -4,7 +4,7 @@ read-only (a record of what was issued)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from loanregister.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin
 
 from .models import PaymentWaterfall, PayoffStatement, Posting
 

@@ -15,9 +15,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
-from loanregister.dates import add_months
-from loanregister.jobs import job_run
-from loanregister.models import JobRun, Loan
+from common.dates import add_months
+from common.jobs import job_run
+from common.models import JobRun
+from loanregister.models import Loan
 
 from .ledger import ZERO, ledger_balances, loan_balances, posting_create
 from .models import EscrowAccount, EscrowDisbursement, EscrowPayee, Posting, PostingKind
@@ -245,7 +246,7 @@ def escrow_disbursements_pay(
 
 
 def escrow_disbursements_run(*, business_date: datetime.date, force: bool = False) -> JobRun | None:
-    """The nightly job: once per business date (loanregister.jobs), resumable after a crash."""
+    """The nightly job: once per business date (common.jobs), resumable after a crash."""
     return job_run(
         job=JOB_NAME,
         business_date=business_date,

@@ -18,9 +18,9 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common.jobs import job_run
+from common.models import JobRun
 from loanregister.choices import LoanStatus
-from loanregister.jobs import job_run
-from loanregister.models import JobRun
 
 from .models import Account, PostingKind
 
@@ -86,7 +86,7 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
 
 
 def installments_due_run(*, business_date: datetime.date, force: bool = False) -> JobRun | None:
-    """The nightly job: once per business date (loanregister.jobs.job_run); the body is idempotent anyway."""
+    """The nightly job: once per business date (common.jobs.job_run); the body is idempotent anyway."""
     return job_run(
         job=JOB,
         business_date=business_date,

@@ -30,12 +30,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from common.bankdays import next_bank_day
+from common.jobs import job_run
+from common.models import JobRun
+from common.templatetags.money import format_money
 from loanregister.choices import LoanStatus
-from loanregister.jobs import job_run
-from loanregister.models import JobRun, Loan
-from loanregister.templatetags.money import format_money
+from loanregister.models import Loan
 
-from .bankdays import next_bank_day
 from .models import EscrowAccount, PaymentNotice
 from .schedules import ZERO, cents, loan_interest_dates_between, schedule_for_loan
 
@@ -271,7 +272,7 @@ def payment_notices_send(*, business_date: datetime.date) -> dict:
 def payment_notices_run(
     *, business_date: datetime.date, days_ahead: int = 14, force: bool = False
 ) -> JobRun | None:
-    """The nightly job: once per business date (loanregister.jobs.job_run); None when done already."""
+    """The nightly job: once per business date (common.jobs.job_run); None when done already."""
 
     def body(day: datetime.date) -> dict:
         created = payment_notices_generate(business_date=day, days_ahead=days_ahead)

@@ -23,9 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from loanregister.dates import add_months
-
-from .bankdays import next_bank_day
+from common.bankdays import next_bank_day
+from common.dates import add_months
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

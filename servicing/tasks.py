@@ -30,7 +30,7 @@ def _business_date(value: str | datetime.date | None) -> datetime.date:
 @shared_task(**_RETRY_WHILE_DATABASE_DOWN)
 def payment_notices_task(business_date: str | None = None) -> dict | None:
     """SRV-2: make and send the payment notices of a business date (ISO string; default today). A second
-    delivery of the same date is a no-op (loanregister.jobs.job_run); returns the run's result or None."""
+    delivery of the same date is a no-op (common.jobs.job_run); returns the run's result or None."""
     from .notices import payment_notices_run
 
     run = payment_notices_run(business_date=_business_date(business_date))

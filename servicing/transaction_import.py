@@ -23,11 +23,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from loanregister import csvfiles
+from common import csvfiles
+from common.csvfiles import CellError as _Bad
+from common.csvfiles import ErrorList as _Errors
+from common.models import ImportRun
 from loanregister.choices import PropertyCategory
-from loanregister.csvfiles import CellError as _Bad
-from loanregister.csvfiles import ErrorList as _Errors
-from loanregister.models import ImportRun, Loan
+from loanregister.models import Loan
 
 from .ledger import (
     KIND_ACCOUNTS,

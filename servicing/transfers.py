@@ -299,7 +299,7 @@ def servicing_transfers_apply(*, business_date: datetime.date) -> dict[str, int]
 
 def servicing_transfers_run(*, business_date: datetime.date, force: bool = False):
     """The nightly job: apply the transfers that take effect (once per business date, resumable)."""
-    from loanregister.jobs import job_run
+    from common.jobs import job_run
 
     return job_run(
         job="servicing_transfers",

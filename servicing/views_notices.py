@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from loanregister.models import ExportLog, Loan
+from common.models import ExportLog
+from loanregister.models import Loan
 
 from .notices import letter_batch, notice_context
 from .schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan

@@ -12,11 +12,12 @@ from django.db.models import Model
 from django.test import RequestFactory
 from django.urls import reverse
 
-from loanregister.models import ImportRun, JobRun, ServicerAssignment, UserPreference
+from common.models import ImportRun, JobRun
+from loanregister.models import ServicerAssignment, UserPreference
 
 from .loanregister.register_support import loan
 
-OUR_APPS = ["loanregister", "servicing", "origination", "stats"]
+OUR_APPS = ["common", "loanregister", "servicing", "origination", "stats"]
 
 # ModelAdmins allowed without search_fields or list_filter, and why.
 EXEMPT_FROM_SEARCH_AND_FILTERS = {

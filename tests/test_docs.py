@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management import get_commands
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-OUR_APPS = {"loanregister", "servicing", "origination", "stats"}
+OUR_APPS = {"common", "loanregister", "servicing", "origination", "stats"}
 CONTRACT_COMMANDS = {
     "import_loans",
     "import_transactions",

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from loanregister.dates import add_months
+from common.dates import add_months
 
 from ..choices import Amortization, Language, LoanStatus, LoanType, PropertyCategory
 from .reference import (

@@ -12,11 +12,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+from common import hooks
+from common.bankdays import is_bank_day  # Nationalbanken's closing days
+from common.models import ExchangeRate
 
 from ..models import Borrower, Loan, Office, Property, RegisterEvent, Servicer, ServicerAssignment
 from ..roles import LOAN_OFFICER
@@ -188,13 +191,10 @@ def _context(*, today: datetime.date) -> BookContext:
 
 
 def _post_opening_balances(*, first_loan_id: int, loans: int) -> int:
-    """Start each seeded loan's servicing ledger with its opening balance, as `import_loans` does, so that
-    the ledger and the loans' cached balances agree (when the servicing ledger is installed)."""
-    try:
-        from servicing.ledger import opening_balances_post
-    except ImportError:
-        return 0
-    return opening_balances_post(loan_ids=range(first_loan_id, first_loan_id + loans))
+    """Tell the apps of the seeded loans as `import_loans` does: servicing starts each ledger with its opening
+    balance, so that the ledger and the loans' cached balances agree. Returns how many were posted."""
+    results = hooks.loans_imported(loan_ids=range(first_loan_id, first_loan_id + loans))
+    return int(results.get("opening_balances") or 0)
 
 
 BULK_LOADED_MODELS = (Borrower, Property, Loan, ServicerAssignment, RegisterEvent)
@@ -253,13 +253,8 @@ def _bulk_load_mode(result: SeedResult) -> Iterator[None]:
 def seed_exchange_rates(*, seed: int, today: datetime.date, since: datetime.date = EURO_START) -> int:
     """EUR rates as Nationalbanken quotes them (DKK per 100) on each month's last bank day, and for today.
 
-    Only when the statistics app's ExchangeRate model is installed; existing rates are left as they are.
+    Existing rates are left as they are.
     """
-    try:
-        exchange_rate = apps.get_model("stats", "ExchangeRate")
-    except LookupError:
-        return 0
-    from servicing.bankdays import is_bank_day  # Nationalbanken's closing days
 
     rng = random.Random(f"{seed}-eur")
     days = []
@@ -275,14 +270,14 @@ def seed_exchange_rates(*, seed: int, today: datetime.date, since: datetime.date
         month = add_months(month, 1)
     rows = [
         # Denmark's peg holds the krone within a narrow band around the central rate 746.038.
-        exchange_rate(
+        ExchangeRate(
             rate_date=day, currency="EUR", rate=EUR_CENTRAL_RATE + Decimal(rng.randint(-250, 100)) / 100
         )
         for day in sorted(set(days))
     ]
-    before = exchange_rate.objects.filter(currency="EUR").count()
-    exchange_rate.objects.bulk_create(rows, ignore_conflicts=True)
-    return exchange_rate.objects.filter(currency="EUR").count() - before
+    before = ExchangeRate.objects.filter(currency="EUR").count()
+    ExchangeRate.objects.bulk_create(rows, ignore_conflicts=True)
+    return ExchangeRate.objects.filter(currency="EUR").count() - before
 
 
 def seed_demo_book(

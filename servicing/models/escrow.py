@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+from common.models import MONEY  # noqa: E402  (one definition of a money column)
 
 __all__ = ["EscrowAccount", "EscrowPayee", "EscrowDisbursement"]
 

@@ -32,7 +32,8 @@ __all__ = [
     "PayoffStatement",
 ]
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+from common.models import MONEY  # noqa: E402  (one definition of a money column)
+
 PRICE = {"max_digits": 9, "decimal_places": 4}
 
 

@@ -74,32 +74,33 @@ def sign_in(live_server):
     return _sign_in
 
 
-def _replay_role_migrations() -> None:
-    """Run again every data migration that gives the role groups their permissions, in migration order."""
-    import inspect
+@pytest.fixture(scope="session")
+def _migrated_role_permissions(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
+    """The role groups' permissions as the migrations left them, by (app label, codename), read once."""
+    from django.contrib.auth.models import Group
 
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
+    with django_db_blocker.unblock():
+        snapshot = {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+    # Read before any transactional test flushed the groups (tests/browser runs first); say so if not.
+    assert snapshot, "no role groups to copy: a flush ran before the first browser test"
+    return snapshot
 
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
-    plan: list = []
-    for leaf in sorted(loader.graph.leaf_nodes()):
-        plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
-    # sync_role_permissions toggles AppConfig.models_module, harmless on a migration's state apps but not on the
-    # live registry: put it back, or post_migrate's create_permissions skips every app after the next flush.
-    models_modules = {config.label: config.models_module for config in apps.get_app_configs()}
-    try:
-        for node in plan:
-            for operation in loader.graph.nodes[node].operations:
-                if isinstance(operation, RunPython) and "sync_role_permissions" in inspect.getsource(
-                    operation.code
-                ):
-                    operation.code(apps, None)
-    finally:
-        for config in apps.get_app_configs():
-            config.models_module = models_modules[config.label]
+
+def _restore_role_groups(role_permissions: dict[str, list[tuple[str, str]]]) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, perms in role_permissions.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        match = Q(pk__in=[])
+        for app_label, codename in perms:
+            match |= Q(content_type__app_label=app_label, codename=codename)
+        found = list(Permission.objects.filter(match))
+        assert len(found) == len(perms), f"{name}: permissions missing after the flush"
+        group.permissions.set(found)
 
 
 @pytest.fixture(autouse=True)
@@ -108,17 +109,18 @@ def _role_groups(request):
 
     Not `serialized_rollback`: Django's restore collides with the content types that a plain transactional test's
     flush re-creates (IntegrityError on django_content_type), and other modules have such tests. Instead, when the
-    groups are gone, the migrations that fill them run again (idempotent; about a second, only after a flush).
+    groups are gone, they are given again the permissions the migrations gave them (read once per session).
     """
     if "live_server" not in request.fixturenames:
         return
+    role_permissions = request.getfixturevalue("_migrated_role_permissions")
     request.getfixturevalue("transactional_db")
     from django.contrib.auth.models import Group
 
     from loanregister.roles import ROLE_PERMISSIONS
 
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-        _replay_role_migrations()
+        _restore_role_groups(role_permissions)
 
 
 @pytest.fixture(autouse=True)

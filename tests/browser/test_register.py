@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from loanregister.models import ExportLog, RegisterEvent
+from common.models import ExportLog
+from loanregister.models import RegisterEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from common.models import ExportLog
 from loanregister.exports import HEADER, export_start
-from loanregister.models import ExportLog
 from loanregister.register import register_events, register_filterset
 
 from . import register_support as make

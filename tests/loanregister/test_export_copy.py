@@ -13,9 +13,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from common.models import ExportLog
 from loanregister import exports_copy
 from loanregister.exports import DIALECTS, export_start, export_to_file
-from loanregister.models import Borrower, ExportLog, RegisterEvent
+from loanregister.models import Borrower, RegisterEvent
 from loanregister.register import register_events, register_filterset
 
 from . import register_support as make

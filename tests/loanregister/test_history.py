@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from loanregister.loan_import import SYSTEM_USERNAME
+from common.users import SYSTEM_USERNAME
 from loanregister.models import Borrower, Loan, Servicer
 
 pytestmark = pytest.mark.django_db

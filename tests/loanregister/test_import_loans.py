@@ -17,18 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from loanregister.csvfiles import CellError, parse_decimal
+from common.csvfiles import CellError, parse_decimal
+from common.models import ImportRun
 from loanregister.loan_import import ALL_COLUMNS, REQUIRED_COLUMNS, loans_import
-from loanregister.models import (
-    Borrower,
-    ImportRun,
-    Loan,
-    Office,
-    Property,
-    RegisterEvent,
-    Servicer,
-    ServicerAssignment,
-)
+from loanregister.models import Borrower, Loan, Office, Property, RegisterEvent, Servicer, ServicerAssignment
 
 pytestmark = pytest.mark.django_db
 

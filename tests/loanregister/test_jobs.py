@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from loanregister.jobs import STALE_AFTER, job_run, resolve
-from loanregister.models import JobRun
+from common.jobs import STALE_AFTER, job_run, resolve
+from common.models import JobRun
 from tests import nightly_test_jobs
 
 DAY = datetime.date(2026, 11, 23)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from common.models import ExchangeRate
 from loanregister.choices import LoanStatus
 from loanregister.models import Loan, RegisterEvent
 from loanregister.register import (
@@ -20,7 +21,6 @@ from loanregister.register import (
     register_totals,
 )
 from loanregister.services import register_events_sync
-from stats.models import ExchangeRate
 
 from . import register_support as make
 

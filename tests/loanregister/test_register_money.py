@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from loanregister.templatetags.money import format_money
+from common.templatetags.money import format_money
 
 
 @pytest.mark.parametrize(

@@ -266,8 +266,8 @@ def test_seed_demo_if_empty_leaves_a_book_alone(book):
 
 
 def test_stat7_seed_demo_month_end_eur_rates():
-    from stats.models import ExchangeRate
-    from stats.rates import month_end_rate
+    from common.models import ExchangeRate
+    from common.rates import month_end_rate
 
     # when
     _seed(loans=200)

@@ -1,6 +1,6 @@
 import datetime
 
-from servicing.bankdays import closing_days, is_bank_day, next_bank_day
+from common.bankdays import closing_days, is_bank_day, next_bank_day
 
 D = datetime.date
 

@@ -9,7 +9,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 
-from loanregister.models import JobRun
+from common.models import JobRun
 from servicing.escrow import (
     add_months,
     escrow_account_open,

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from loanregister.models import ImportRun, Loan
+from common.models import ImportRun
+from loanregister.models import Loan
 from servicing.ledger import ledger_reconcile, loan_balances, opening_balances_post
 from servicing.models import Posting, PostingKind
 from servicing.transaction_import import transactions_import

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
-from loanregister.models import Borrower, ExportLog, JobRun, Loan, Servicer
+from common.models import ExportLog, JobRun
+from loanregister.models import Borrower, Loan, Servicer
 from servicing import notices as notices_module
 from servicing.ledger import posting_create
 from servicing.models import EscrowAccount, PaymentNotice, PostingKind

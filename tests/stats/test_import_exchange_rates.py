@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from stats.models import ExchangeRate
-from stats.rates import month_end_rate
-from stats.rates_import import exchange_rates_import
+from common.models import ExchangeRate
+from common.rates import month_end_rate
+from common.rates_import import exchange_rates_import
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "exchange_rates.csv"

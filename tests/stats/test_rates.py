@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
-from stats.models import ExchangeRate
-from stats.rates import MissingRate, dkk_rate, month_end_rate, to_dkk
+from common.models import ExchangeRate
+from common.rates import MissingRate, dkk_rate, month_end_rate, to_dkk
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -9,9 +9,10 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from common.models import ExportLog
 from loanregister import exports, register
 from loanregister.choices import LoanType, RegisterEventKind
-from loanregister.models import ExportLog, Office, Servicer
+from loanregister.models import Office, Servicer
 
 
 def _date(value: str) -> datetime.date:

@@ -1,5 +1,5 @@
+from common.file_import import FileImportCommand
 from loanregister.loan_import import loans_import
-from loanregister.management.file_import import FileImportCommand
 
 
 class Command(FileImportCommand):

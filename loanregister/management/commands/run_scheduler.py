@@ -1,7 +1,7 @@
 """The embedded default's Celery beat: runs each nightly job in-process once its time of day has passed.
 
 A small lender runs this beside the web server (README's `make run`); a bank runs Celery beat instead.
-Catching up after the machine was off is safe: each job runs once per business date (loanregister.jobs).
+Catching up after the machine was off is safe: each job runs once per business date (common.jobs).
 """
 
 import datetime
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from loanregister.jobs import resolve
+from common.jobs import resolve
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 continue
             task = resolve(task_path)
             try:
-                # The task body runs the job through loanregister.jobs.job_run, once per business date.
+                # The task body runs the job through common.jobs.job_run, once per business date.
                 result = task(business_date=now.date().isoformat())
             except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
                 self.stderr.write(f"{name}: failed: {exc}")

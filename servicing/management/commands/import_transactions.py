@@ -1,4 +1,4 @@
-from loanregister.management.file_import import FileImportCommand
+from common.file_import import FileImportCommand
 from servicing.transaction_import import transactions_import
 
 

@@ -1,6 +1,6 @@
 """import_exchange_rates: Nationalbanken-style rates (DKK per 100 units) by date and currency (DESIGN.md §3).
 
-Columns `date, currency, rate`; the file rules of the other imports (loanregister.csvfiles): all-or-nothing,
+Columns `date, currency, rate`; the file rules of the other imports (common.csvfiles): all-or-nothing,
 every bad row reported as `line N: column: reason`. A rate already stored for the same currency and date is left
 as it is when equal and corrected when the file differs, so re-importing a file changes nothing.
 """
@@ -13,8 +13,8 @@ from typing import IO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from loanregister import csvfiles
-from loanregister.models import ImportRun
+from common import csvfiles
+from common.models import ImportRun
 
 from .models import ExchangeRate
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from loanregister.loan_import import SYSTEM_USERNAME, system_user
+from common.users import SYSTEM_USERNAME, system_user
 
 
 class FileImportCommand(BaseCommand):

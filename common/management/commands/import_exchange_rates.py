@@ -1,5 +1,5 @@
-from loanregister.management.file_import import FileImportCommand
-from stats.rates_import import exchange_rates_import
+from common.file_import import FileImportCommand
+from common.rates_import import exchange_rates_import
 
 
 class Command(FileImportCommand):

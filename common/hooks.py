@@ -1,0 +1,61 @@
+"""How a higher app adds to what a lower one does, without the lower one importing it.
+
+The core (loanregister) knows nothing of servicing, origination or the statistics. An app that builds on the
+loan book registers here, in its `AppConfig.ready()`:
+
+- `on_loans_imported(name, fn)`: `fn(loan_ids=..., user=...)` runs inside the import's transaction after the
+  loans are written, so it is all-or-nothing with them (servicing posts opening balances); what it returns is
+  reported under `name`;
+- `add_loan_panel(template)`: a template included on the loan page with the page's context (servicing's
+  schedule and ledger panels);
+- `add_navigation(url_name, label, permission)`: an entry in the navigation bar for users with the permission.
+
+Hooks run in the order the apps are listed in INSTALLED_APPS.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+LoansImported = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class NavigationItem:
+    url_name: str
+    label: str
+    permission: str | None  # None: every signed-in user; "__staff__": staff only
+    order: int
+
+
+_loans_imported: dict[str, LoansImported] = {}
+_loan_panels: list[str] = []
+_navigation: list[NavigationItem] = []
+
+
+def on_loans_imported(name: str, fn: LoansImported) -> None:
+    _loans_imported[name] = fn
+
+
+def loans_imported(*, loan_ids: Iterable[int], user=None) -> dict[str, object]:
+    """Tell the apps that these loans were created or changed by an import (or the demo seed); returns what
+    each hook returned, by its name."""
+    ids = list(loan_ids)
+    return {name: fn(loan_ids=ids, user=user) for name, fn in _loans_imported.items()}
+
+
+def add_loan_panel(template: str) -> None:
+    if template not in _loan_panels:
+        _loan_panels.append(template)
+
+
+def loan_panels() -> list[str]:
+    return list(_loan_panels)
+
+
+def add_navigation(url_name: str, label: str, permission: str | None, *, order: int = 50) -> None:
+    if all(item.url_name != url_name for item in _navigation):
+        _navigation.append(NavigationItem(url_name, label, permission, order))
+
+
+def navigation_items() -> list[NavigationItem]:
+    return sorted(_navigation, key=lambda item: item.order)
