@@ -1,11 +1,11 @@
 """Small nightly jobs for tests of the scheduler (`override_settings(NIGHTLY_JOBS=...)` points here).
 
-They run through loanregister.jobs.job_run like the real ones, and count their bodies' runs in CALLS.
+They run through common.jobs.job_run like the real ones, and count their bodies' runs in CALLS.
 """
 
 import datetime
 
-from loanregister.jobs import job_run
+from common.jobs import job_run
 
 CALLS: list[tuple[str, datetime.date]] = []
 FAIL: set[str] = set()
