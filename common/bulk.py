@@ -5,8 +5,6 @@ primary keys) and changed rows are updated from a `COPY`-filled temporary table 
 `bulk_create` spends most of its time preparing values in Python, and `bulk_update` writes a `CASE` per field and
 row. The history rows are then copied from the written rows by one `INSERT … SELECT` over the history model's
 tracked fields, with the acting user and date, the rows simple-history's `bulk_history_create` would make.
-Elsewhere (SQLite, the embedded default) the same calls
-go to simple-history's `bulk_create_with_history` / `bulk_update_with_history`.
 """
 
 import csv
@@ -15,9 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.db import connection, models
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
-_BATCH = 2000
 
 
 def instance_factory(model) -> Callable[[dict], models.Model]:
@@ -62,12 +57,6 @@ def bulk_insert(objs: Sequence[models.Model], model, *, user, now: datetime) -> 
     if not objs:
         return
     _stamp(objs, model, now, created=True)
-    if connection.vendor != "postgresql":
-        if _has_history(model):
-            bulk_create_with_history(objs, model, batch_size=_BATCH, default_user=user, default_date=now)
-        else:
-            model.objects.bulk_create(objs, batch_size=_BATCH)
-        return
     pk = model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,14 +76,6 @@ def bulk_change(objs: Sequence[models.Model], model, fields: Sequence[str], *, u
     if not objs:
         return
     fields = list(fields) + [name for name in _stamp(objs, model, now, created=False) if name not in fields]
-    if connection.vendor != "postgresql":
-        if _has_history(model):
-            bulk_update_with_history(
-                objs, model, fields, batch_size=_BATCH, default_user=user, default_date=now
-            )
-        else:
-            model.objects.bulk_update(objs, fields, batch_size=_BATCH)
-        return
     table = model._meta.db_table
     pk = model._meta.pk
     columns = [pk] + [model._meta.get_field(name) for name in fields]
