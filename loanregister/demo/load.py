@@ -1,5 +1,5 @@
-"""Writing the demo book: reference rows through the ORM, the generated chunks with COPY on PostgreSQL or
-bulk_create elsewhere, then register events, the ledger's opening balances and EUR rates."""
+"""Writing the demo book: reference rows through the ORM, the generated chunks with COPY, then register events,
+the ledger's opening balances and EUR rates."""
 
 import calendar
 import contextlib
@@ -63,7 +63,7 @@ class SeedResult:
 
 
 class _TableWriter:
-    """Writes tuples in `fields` order to the model's table: COPY on PostgreSQL, bulk_create elsewhere.
+    """Writes tuples in `fields` order to the model's table with COPY.
 
     Columns the generator does not know (added to the model later) get their model default, so a new
     nullable or defaulted column does not break the seed.
@@ -71,7 +71,6 @@ class _TableWriter:
 
     def __init__(self, model: type[models.Model], fields: list[str]) -> None:
         self.model = model
-        self.fields = fields
         known = set(fields)
         self.extra: list[tuple[models.Field, object]] = []
         for model_field in model._meta.concrete_fields:
@@ -80,7 +79,6 @@ class _TableWriter:
             if not model_field.null and not model_field.has_default():
                 raise RuntimeError(f"seed_demo does not fill {model.__name__}.{model_field.name}")
             self.extra.append((model_field, model_field.get_default()))
-        self.postgres = connection.vendor == "postgresql"
         columns = [model._meta.get_field(name).column for name in fields] + [f.column for f, _ in self.extra]
         quote = connection.ops.quote_name
         self.copy_sql = (
@@ -91,16 +89,10 @@ class _TableWriter:
     def write(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        if self.postgres:
-            extra = self.extra_text
-            buffer = io.StringIO("".join("\t".join(map(_copy_text, row)) + extra + "\n" for row in rows))
-            with connection.cursor() as cursor:
-                cursor.cursor.copy_expert(self.copy_sql, buffer, size=1 << 20)
-        else:
-            fields = self.fields
-            self.model.objects.bulk_create(
-                [self.model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=500
-            )
+        extra = self.extra_text
+        buffer = io.StringIO("".join("\t".join(map(_copy_text, row)) + extra + "\n" for row in rows))
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(self.copy_sql, buffer, size=1 << 20)
 
 
 def _copy_text(value: object) -> str:
@@ -298,7 +290,6 @@ def seed_demo_book(
         result.skipped = True
         return result
     started = time.monotonic()
-    postgres = connection.vendor == "postgresql"
     writers = {
         "borrowers": _TableWriter(Borrower, BORROWER_FIELDS),
         "properties": _TableWriter(Property, PROPERTY_FIELDS),
@@ -306,13 +297,12 @@ def seed_demo_book(
         "assignments": _TableWriter(ServicerAssignment, ASSIGNMENT_FIELDS),
     }
     with transaction.atomic(), contextlib.ExitStack() as stack:
-        if postgres:
-            # Ids are handed out here, not by the sequences: keep other writers out until the seed commits.
-            with connection.cursor() as cursor:
-                for model in (Borrower, Property, Loan, ServicerAssignment):
-                    cursor.execute(f"LOCK TABLE {model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-            if loans >= bulk_load_threshold:
-                stack.enter_context(_bulk_load_mode(result))
+        # Ids are handed out here, not by the sequences: keep other writers out until the seed commits.
+        with connection.cursor() as cursor:
+            for model in (Borrower, Property, Loan, ServicerAssignment):
+                cursor.execute(f"LOCK TABLE {model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        if loans >= bulk_load_threshold:
+            stack.enter_context(_bulk_load_mode(result))
         context = _context(today=today)
         generator = BookGenerator(seed=seed, context=context)
         for chunk in generator.chunks(loans=loans, chunk_size=chunk_size):
@@ -342,19 +332,18 @@ def seed_demo_book(
             result.timings["ledger"] = time.monotonic() - mark
         mark = time.monotonic()
         stack.close()  # indexes and foreign keys back, validated, inside the same transaction
-        if postgres and loans >= bulk_load_threshold:
+        if loans >= bulk_load_threshold:
             result.timings["indexes_and_keys"] = time.monotonic() - mark
-    if postgres:
-        mark = time.monotonic()
-        with connection.cursor() as cursor:
-            # Fresh statistics, so the planner sees a million rows and not an empty table; and, outside a
-            # transaction, VACUUM too: it sets the visibility map that index-only scans (the register's
-            # covering indexes) need, which autovacuum would otherwise set only some minutes later.
-            tables = [m._meta.db_table for m in (Borrower, Property, Loan, ServicerAssignment, RegisterEvent)]
-            if connection.in_atomic_block:
-                cursor.execute(f"ANALYZE {', '.join(tables)}")
-            else:
-                cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
-        result.timings["vacuum_analyze"] = time.monotonic() - mark
+    mark = time.monotonic()
+    with connection.cursor() as cursor:
+        # Fresh statistics, so the planner sees a million rows and not an empty table; and, outside a
+        # transaction, VACUUM too: it sets the visibility map that index-only scans (the register's
+        # covering indexes) need, which autovacuum would otherwise set only some minutes later.
+        tables = [m._meta.db_table for m in (Borrower, Property, Loan, ServicerAssignment, RegisterEvent)]
+        if connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        else:
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+    result.timings["vacuum_analyze"] = time.monotonic() - mark
     result.timings["total"] = time.monotonic() - started
     return result
