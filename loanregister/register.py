@@ -228,18 +228,15 @@ def _daily_sums(queryset: QuerySet, limit: int) -> list[dict] | None:
     )
     # Paging through one filter re-uses its sums: the query text and the register's version are the key.
     version = register_cache.current_version()
-    key = None
-    if version is not None:
-        digest = hashlib.sha256(repr((sql, [str(p) for p in params])).encode()).hexdigest()
-        key = f"register-daily-sums:{version}:{digest}"
-        daily = cache.get(key)
-        if daily is not None:
-            return _by_month(daily, limit)
+    digest = hashlib.sha256(repr((sql, [str(p) for p in params])).encode()).hexdigest()
+    key = f"register-daily-sums:{version}:{digest}"
+    daily = cache.get(key)
+    if daily is not None:
+        return _by_month(daily, limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         daily = cursor.fetchall()
-    if key is not None:
-        cache.set(key, daily, register_cache.TIMEOUT)
+    cache.set(key, daily, register_cache.TIMEOUT)
     return _by_month(daily, limit)
 
 
@@ -247,11 +244,7 @@ def _by_month(daily: list[tuple], limit: int) -> list[dict] | None:
     if sum(n for _day, _ccy, n, _sum in daily) > limit:
         return None
     sums: dict[tuple[datetime.date, str], dict] = {}
-    for day, currency, n, balance in daily:
-        if isinstance(day, str):  # SQLite returns dates as text from raw SQL
-            day = datetime.date.fromisoformat(day)
-        # SQLite sums decimals as floats; round back to øre (PostgreSQL gives a Decimal already)
-        balance = Decimal(str(balance or 0)).quantize(Decimal("0.01"))
+    for day, currency, n, balance in daily:  # balance: the SUM of a NOT NULL numeric(18, 2), a Decimal in øre
         month = day.replace(day=1)
         bucket = sums.setdefault(
             (month, currency), {"month": month, "currency": currency, "n": 0, "balance": Decimal("0")}

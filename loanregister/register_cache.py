@@ -3,8 +3,7 @@
 `register_events_sync` (the only writer of register events) bumps the version inside its transaction and again
 after commit. A reader takes the version before it aggregates and caches under it: a result computed from data
 that a later commit changed is filed under a version that no longer is current, so it is never read again.
-On PostgreSQL the version is a sequence (no row lock, so concurrent syncs do not queue on it); elsewhere
-there is no version and nothing is cached.
+The version is a sequence (no row lock, so concurrent syncs do not queue on it).
 """
 
 from django.db import connection, transaction
@@ -14,9 +13,7 @@ CREATE_SQL = f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}"
 TIMEOUT = 300  # seconds; bounds staleness from writes that bypass the sync (e.g. a cascade delete of a loan)
 
 
-def current_version() -> int | None:
-    if connection.vendor != "postgresql":
-        return None
+def current_version() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value, is_called FROM {SEQUENCE}")
         last_value, is_called = cursor.fetchone()
@@ -30,7 +27,5 @@ def _bump() -> None:
 
 def bump_version() -> None:
     """Call inside the writing transaction: bumps now (nextval is not transactional) and after commit."""
-    if connection.vendor != "postgresql":
-        return
     _bump()
     transaction.on_commit(_bump)
