@@ -36,11 +36,10 @@ _COPIED = [
 ]
 
 
-def _changed(connection_vendor: str) -> str:
+def _changed() -> str:
     """SQL true when the stored event differs from the incoming row (NULL-safe), so unchanged rows are not rewritten."""
-    op = "IS DISTINCT FROM" if connection_vendor == "postgresql" else "IS NOT"
     columns = ["event_date", *_COPIED]
-    return " OR ".join(f"loanregister_registerevent.{c} {op} excluded.{c}" for c in columns)
+    return " OR ".join(f"loanregister_registerevent.{c} IS DISTINCT FROM excluded.{c}" for c in columns)
 
 
 @transaction.atomic
@@ -57,7 +56,7 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
     copied_from_loan = ", ".join(f"l.{c}" for c in _COPIED)
     update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED])
     with connection.cursor() as cursor:
-        changed = _changed(connection.vendor)
+        changed = _changed()
         for ids in scopes:
             if ids is not None and not ids:
                 continue
