@@ -9,10 +9,23 @@ tracked fields, with the acting user and date, the rows simple-history's `bulk_h
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 
 from django.db import connection, models
+
+T = TypeVar("T")
+
+
+def chunked(iterable: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The items in lists of `size` (the last one shorter), lazily: batches of ids for one statement each."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def instance_factory(model) -> Callable[[dict], models.Model]:
