@@ -1,10 +1,10 @@
 """Campaign exports of the filtered register (CSV in two dialects, XLSX), streamed in constant memory.
 
 The web view and `manage.py export_maturities` both call `export_start` + the stream it returns (the command
-through `export_to_file`), so the file is the same whichever way it was made. On PostgreSQL the CSV is written by
-the server (`COPY ... TO STDOUT`, loanregister/exports_copy.py); elsewhere (SQLite) and for XLSX, rows come from a
-server-side cursor (`.iterator(chunk_size=...)`) of plain tuples, never model instances, and are written a chunk
-at a time. Both CSV paths give the same bytes. Every export writes an ExportLog row
+through `export_to_file`), so the file is the same whichever way it was made. The CSV is written by the server
+(`COPY ... TO STDOUT`, loanregister/exports_copy.py). For XLSX, and for the Python CSV writer that the COPY path's
+bytes are tested against (`use_copy=False`), rows come from a server-side cursor (`.iterator(chunk_size=...)`) of
+plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
 first and fills in its row count when the stream ends (or marks it incomplete when the download breaks off).
 
 Order: event_date, then loan_number (then event, for a loan with two events on one date). The web list is
@@ -146,12 +146,12 @@ def export_start(
     filters=None,
     source: str = ExportLog.Source.WEB,
     contact_details: bool | None = None,
-    use_copy: bool | None = None,
+    use_copy: bool = True,
 ) -> Export:
     """Log the export and return its stream. Raises ExportError for an unknown format/dialect or an XLSX that
     would not fit on an Excel sheet. `contact_details` defaults to the user's permission (True with no user:
-    the command run by an operator on the server). `use_copy` (CSV only) defaults to PostgreSQL's COPY when the
-    database is PostgreSQL; False forces the Python writer."""
+    the command run by an operator on the server). `use_copy=False` (CSV only) writes with the Python writer
+    instead of COPY: the same bytes, slower; the tests compare the two."""
     if fmt not in FORMATS:
         raise ExportError(_("Unknown format %(fmt)s: use csv or xlsx.") % {"fmt": fmt})
     if fmt == "csv" and dialect not in DIALECTS:
@@ -182,8 +182,6 @@ def export_start(
     )
     write_into = None
     if fmt == "csv":
-        if use_copy is None:
-            use_copy = exports_copy.copy_available(using=rows.db)
         if use_copy:
             ordered = _ordered_rows(events=events, include_do_not_contact=include_do_not_contact)
             chunks, write_into = _copy_csv(log, ordered, DIALECTS[dialect], contact_details)

@@ -1,4 +1,4 @@
-"""The CSV export on PostgreSQL through `COPY (<the export's SELECT>) TO STDOUT WITH (FORMAT csv)`.
+"""The CSV export through `COPY (<the export's SELECT>) TO STDOUT WITH (FORMAT csv)`.
 
 Python's row loop over a server-side cursor made the export about 3x slower than psql's COPY of the same query
 (docs/benchmarks.md): a cursor's query never runs in parallel and every row crossed into Python. Here the server
@@ -40,10 +40,6 @@ _TEXT_PATHS = {
     "officer__email",
     "servicer__name",
 }
-
-
-def copy_available(*, using: str = "default") -> bool:
-    return connections[using].vendor == "postgresql"
 
 
 def copy_queryset(
