@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from common.bulk import chunked
+
 from .choices import LoanStatus, RegisterEventKind
 from .register_cache import bump_version
 
@@ -14,11 +16,6 @@ _EVENT_SOURCES = [
     (RegisterEventKind.INTEREST_ONLY_END, "interest_only_until"),
 ]
 _CHUNK = 5000
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
 
 
 # Loan columns copied onto each of its register events (RegisterEvent's docstring says why).
@@ -51,7 +48,9 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
     number, status, type, currency, balance, recourse, borrower, office, officer, servicer) are copied onto the
     event, so call this after any write that changes them, balances included. `loan_ids=None` syncs the whole book.
     """
-    scopes: list[list[int] | None] = [None] if loan_ids is None else list(_chunks(sorted(set(loan_ids))))
+    scopes: list[list[int] | None] = (
+        [None] if loan_ids is None else list(chunked(sorted(set(loan_ids)), _CHUNK))
+    )
     copied = ", ".join(_COPIED)
     copied_from_loan = ", ".join(f"l.{c}" for c in _COPIED)
     update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED])

@@ -1,6 +1,5 @@
 """The reference data a loan file is checked against, loaded in a handful of bulk queries (no query per row)."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -10,16 +9,12 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
+from common.bulk import chunked
+
 from ..models import Borrower, Loan, Office, Property, Servicer, ServicerAssignment
 from .rows import Row
 
 _QUERY_CHUNK = 50000
-
-
-def _in_chunks(values: Iterable, size: int = _QUERY_CHUNK) -> Iterable[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _among(model, name: str, values: list):
@@ -54,7 +49,7 @@ class OpenAssignment(NamedTuple):
 
 def load_reference(rows: list[Row]) -> Reference:
     loans: dict[str, Loan] = {}
-    for numbers in _in_chunks(_wanted(rows, "loan_number")):
+    for numbers in chunked(_wanted(rows, "loan_number"), _QUERY_CHUNK):
         loans.update(
             (loan.loan_number, loan) for loan in Loan.objects.filter(_among(Loan, "loan_number", numbers))
         )
@@ -66,7 +61,7 @@ def load_reference(rows: list[Row]) -> Reference:
     }
     borrower_pks = {loan.borrower_id for loan in loans.values()}
     borrowers_by_id: dict[int, Borrower] = {}
-    for pks in _in_chunks(borrower_pks):
+    for pks in chunked(borrower_pks, _QUERY_CHUNK):
         borrowers_by_id.update((b.pk, b) for b in Borrower.objects.filter(_among(Borrower, "id", pks)))
     # Several borrowers may share an id (entered by hand); the oldest one is the match. The loans' own
     # borrowers usually answer already; only the other ids are looked up.
@@ -74,17 +69,17 @@ def load_reference(rows: list[Row]) -> Reference:
     for borrower in sorted(borrowers_by_id.values(), key=lambda b: -b.pk):
         if borrower.national_id:
             borrowers_by_national_id[borrower.national_id] = borrower
-    for ids in _in_chunks(_wanted(rows, "borrower_id") - borrowers_by_national_id.keys()):
+    for ids in chunked(_wanted(rows, "borrower_id") - borrowers_by_national_id.keys(), _QUERY_CHUNK):
         for borrower in Borrower.objects.filter(_among(Borrower, "national_id", ids)).order_by("-pk"):
             borrower = borrowers_by_id.setdefault(borrower.pk, borrower)
             borrowers_by_national_id[borrower.national_id] = borrower
     properties: dict[str, Property] = {}
-    for pids in _in_chunks(_wanted(rows, "property_id")):
+    for pids in chunked(_wanted(rows, "property_id"), _QUERY_CHUNK):
         properties.update(
             (p.property_id, p) for p in Property.objects.filter(_among(Property, "property_id", pids))
         )
     open_assignments: dict[int, OpenAssignment] = {}
-    for pks in _in_chunks([loan.pk for loan in loans.values()]):
+    for pks in chunked([loan.pk for loan in loans.values()], _QUERY_CHUNK):
         current = ServicerAssignment.objects.filter(
             _among(ServicerAssignment, "loan", pks), until__isnull=True
         )
