@@ -213,8 +213,6 @@ def test_srv1_two_workers_at_once_pay_a_disbursement_once():
 
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite locks the whole database)")
     loan = make_loan("E-RACE")
     disburse(loan, "1000.00")
     account = escrow_account_open(loan=loan, opened_on=datetime.date(2020, 1, 1))

@@ -9,7 +9,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from servicing.ledger import (
     installment_due_post,
@@ -48,8 +48,6 @@ def _run_at_once(*calls) -> list[BaseException]:
 
 @pytest.mark.django_db(transaction=True)
 def test_srv4_two_payments_at_the_same_moment_leave_the_right_balance():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     # given: 1,000,000 outstanding, 3,000 interest and 2,000 principal due; overpayments repay principal
     PaymentWaterfall.objects.create(loan_type="", overpayment=OverpaymentRule.EXTRA_REPAYMENT)
     loan = make_loan("C-1")
@@ -79,8 +77,6 @@ def test_srv4_two_payments_at_the_same_moment_leave_the_right_balance():
 
 @pytest.mark.django_db(transaction=True)
 def test_srv4_the_same_transaction_posted_twice_at_once_posts_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     # given
     loan = make_loan("C-2")
     posting_create(

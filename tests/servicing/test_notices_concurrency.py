@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from loanregister.models import Borrower, Loan
 from servicing.models import PaymentNotice
@@ -40,8 +40,6 @@ def _run_at_once(*calls) -> tuple[list, list[BaseException]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_srv2_two_workers_at_once_make_and_send_each_notice_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED and concurrent writers need PostgreSQL")
     # given more loans due than one send batch holds, so the workers really interleave
     count = SEND_BATCH * 3 + 7
     template = _loan("C-TEMPLATE")  # the fixture's terms: due 11 May 2026
