@@ -41,7 +41,6 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
     since = business_date - datetime.timedelta(days=CATCH_UP_DAYS)
     now = timezone.now()
     result = {}
-    least = "LEAST" if connection.vendor == "postgresql" else "MIN"  # SQLite's scalar MIN takes two arguments
     with connection.cursor() as cursor:
         for column, kind, debit, credit, suffix in _PARTS:
             amount = f"n.{column}"
@@ -49,7 +48,7 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
             if column == "principal":
                 # Never more principal falls due than is outstanding not yet due (a partial redemption since the
                 # notice was made): the balance of those loans only, from one grouped pass over their postings.
-                amount = f"{least}(n.principal, COALESCE(b.balance, 0))"
+                amount = "LEAST(n.principal, COALESCE(b.balance, 0))"
                 not_yet_due = """
                 LEFT JOIN (
                     SELECT loan_id, SUM(CASE WHEN debit_account = %s THEN amount ELSE 0 END)

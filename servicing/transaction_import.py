@@ -357,9 +357,8 @@ def _messages(error: ValidationError) -> list[tuple[str, str]]:
 
 def _lock() -> None:
     """One transaction import at a time: the second waits, then sees what the first posted."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('servicing.import_transactions'))")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('servicing.import_transactions'))")
 
 
 def _lock_loans(loan_ids: list[int]) -> None:
