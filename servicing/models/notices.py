@@ -62,8 +62,8 @@ class PaymentNotice(models.Model):
         ordering = ["-due_date", "loan_id"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "due_date"], name="one_payment_notice_per_due_date"),
-            # Within half a cent, not equal: SQLite adds decimals as floats, and its INSERT OR IGNORE (what
-            # bulk_create(ignore_conflicts=True) sends) would silently drop a row whose exact check failed.
+            # The amount is its breakdown. Written as "within half a cent" (migration 0008), which for
+            # numeric(18, 2) columns, whole øre that PostgreSQL adds exactly, is the same as equal.
             models.CheckConstraint(
                 condition=Q(amount__gt=_BREAKDOWN - _HALF_CENT) & Q(amount__lt=_BREAKDOWN + _HALF_CENT),
                 name="payment_notice_amount_is_its_breakdown",
