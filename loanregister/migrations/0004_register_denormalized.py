@@ -14,7 +14,7 @@ UPDATE loanregister_registerevent SET
 FROM loanregister_loan l WHERE l.id = loanregister_registerevent.loan_id
 """
 
-# Case-insensitive prefix search on borrower names (istartswith) uses this on PostgreSQL; SQLite scans.
+# Case-insensitive prefix search on borrower names (istartswith) uses this.
 NAME_PREFIX_INDEX = (
     "CREATE INDEX IF NOT EXISTS borrower_name_upper_prefix "
     "ON loanregister_borrower (UPPER(name::text) text_pattern_ops)"
@@ -26,13 +26,11 @@ def backfill(apps, schema_editor):
 
 
 def name_prefix_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(NAME_PREFIX_INDEX)
+    schema_editor.execute(NAME_PREFIX_INDEX)
 
 
 def drop_name_prefix_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS borrower_name_upper_prefix")
+    schema_editor.execute("DROP INDEX IF EXISTS borrower_name_upper_prefix")
 
 
 class Migration(migrations.Migration):

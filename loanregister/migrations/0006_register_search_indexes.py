@@ -9,11 +9,9 @@ log = logging.getLogger(__name__)
 
 
 def name_trigram_index(apps, schema_editor):
-    """Borrower name search is "contains" (surnames come last in "Anders Jensen"). On PostgreSQL a trigram GIN
-    index on UPPER(name) serves Django's icontains; pg_trgm is a trusted extension (PG 13+), so the database
-    owner may create it. Without the privilege the search still works, by scanning."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
+    """Borrower name search is "contains" (surnames come last in "Anders Jensen"). A trigram GIN index on
+    UPPER(name) serves Django's icontains; pg_trgm is a trusted extension (PG 13+), so the database owner may
+    create it. Without the privilege the search still works, by scanning."""
     try:
         with transaction.atomic(using=schema_editor.connection.alias):
             schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -26,8 +24,7 @@ def name_trigram_index(apps, schema_editor):
 
 
 def drop_name_trigram_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS borrower_name_upper_trgm")
+    schema_editor.execute("DROP INDEX IF EXISTS borrower_name_upper_trgm")
 
 
 class Migration(migrations.Migration):

@@ -5,13 +5,11 @@ SEQUENCE = "loanregister_register_version"
 
 
 def create_sequence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}")
+    schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}")
 
 
 def drop_sequence(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP SEQUENCE IF EXISTS {SEQUENCE}")
+    schema_editor.execute(f"DROP SEQUENCE IF EXISTS {SEQUENCE}")
 
 
 class Migration(migrations.Migration):

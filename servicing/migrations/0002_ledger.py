@@ -24,34 +24,14 @@ _PG_REVERSE = """
 DROP TRIGGER IF EXISTS servicing_posting_immutable ON servicing_posting;
 DROP FUNCTION IF EXISTS servicing_posting_immutable();
 """
-_SQLITE_FORWARD = [
-    """CREATE TRIGGER servicing_posting_no_update BEFORE UPDATE ON servicing_posting
-    BEGIN SELECT RAISE(ABORT, 'servicing_posting is append-only: UPDATE refused, post a reversal instead (SRV-4)'); END""",
-    """CREATE TRIGGER servicing_posting_no_delete BEFORE DELETE ON servicing_posting
-    BEGIN SELECT RAISE(ABORT, 'servicing_posting is append-only: DELETE refused, post a reversal instead (SRV-4)'); END""",
-]
-_SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS servicing_posting_no_update",
-    "DROP TRIGGER IF EXISTS servicing_posting_no_delete",
-]
 
 
 def _immutable_forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(_PG_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in _SQLITE_FORWARD:
-            schema_editor.execute(statement, params=None)
-    else:
-        raise NotImplementedError(f"No append-only trigger for {vendor}")
+    schema_editor.execute(_PG_FORWARD, params=None)
 
 
 def _immutable_reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = [_PG_REVERSE] if vendor == "postgresql" else _SQLITE_REVERSE
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+    schema_editor.execute(_PG_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

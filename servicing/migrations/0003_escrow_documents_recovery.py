@@ -22,25 +22,15 @@ _PG_BACKWARD = [
     "DROP TRIGGER IF EXISTS servicing_loandocument_retained ON servicing_loandocument",
     "DROP FUNCTION IF EXISTS servicing_loandocument_retained()",
 ]
-_SQLITE_FORWARD = [
-    """CREATE TRIGGER servicing_loandocument_retained BEFORE DELETE ON servicing_loandocument
-FOR EACH ROW WHEN OLD.retain_until IS NULL OR OLD.retain_until >= date('now')
-BEGIN SELECT RAISE(ABORT, 'SRV-3: loan document must be kept until its retention period ends'); END""",
-]
-_SQLITE_BACKWARD = ["DROP TRIGGER IF EXISTS servicing_loandocument_retained"]
 
 
 def _retention_forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": _PG_FORWARD, "sqlite": _SQLITE_FORWARD}.get(vendor, [])
-    for sql in statements:
+    for sql in _PG_FORWARD:
         schema_editor.execute(sql, params=None)
 
 
 def _retention_backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = {"postgresql": _PG_BACKWARD, "sqlite": _SQLITE_BACKWARD}.get(vendor, [])
-    for sql in statements:
+    for sql in _PG_BACKWARD:
         schema_editor.execute(sql, params=None)
 
 
