@@ -134,7 +134,7 @@ def main() -> None:
         Office.objects.get_or_create(code=f"B{n}", defaults={"name": f"Branch {n}", "kind": "branch"})
     user = system_user()
     print(
-        f"{args.rows} rows on {connection.vendor}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
+        f"{args.rows} rows on PostgreSQL {connection.pg_version // 10000}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus"
     )
     with tempfile.TemporaryDirectory() as tmp:
         first, changed = Path(tmp) / "loans.csv", Path(tmp) / "loans_changed.csv"
