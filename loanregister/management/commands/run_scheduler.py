@@ -4,7 +4,6 @@ A small lender runs this beside the web server (README's `make run`); a bank run
 Catching up after the machine was off is safe: each job runs once per business date (common.jobs).
 """
 
-import datetime
 import time
 
 from django.conf import settings
@@ -43,7 +42,3 @@ class Command(BaseCommand):
                 continue
             if result:
                 self.stdout.write(f"{name}: {result}")
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
