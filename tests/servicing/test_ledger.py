@@ -138,6 +138,33 @@ def test_srv4_repayment_larger_than_outstanding_is_refused():
     assert loan.postings.count() == 1
 
 
+def test_srv4_unwinding_cent_repayments_and_the_disbursement_leaves_exactly_zero():
+    # given: the case, which broke the balance's CHECK when sums were stored as floats
+    loan = _disbursed(amount="100000.00")
+    disbursement = loan.postings.get()
+    repayments = [
+        posting_create(
+            loan=loan, kind=PostingKind.EXTRA_REPAYMENT, amount=D(amount), effective_date=DAY, price=D("100")
+        )
+        for amount in ("0.01", "12497.93")
+    ]
+    loan.refresh_from_db()
+    assert loan.outstanding_balance == D("87502.06")
+    # when: both repayments are reversed, then the disbursement (no IntegrityError on the way)
+    for repayment in repayments:
+        posting_reverse(posting=repayment, user=None, reason="returned")
+    loan.refresh_from_db()
+    assert loan.outstanding_balance == D("100000.00")
+    posting_reverse(posting=disbursement, user=None, reason="never paid out")
+    # then: the cached balance is exactly zero and agrees with the ledger, which balances
+    loan.refresh_from_db()
+    assert loan.outstanding_balance == D("0.00")
+    assert str(loan.outstanding_balance) == "0.00"
+    assert loan_balances(loan=loan).principal == 0
+    assert all(value == 0 for value in ledger_trial_balance().values())
+    assert ledger_reconcile() == []
+
+
 def test_srv1_waterfall_pays_fees_then_interest_then_principal_then_escrow():
     # given: 100 fees, 3,000 interest, 2,000 principal and 500 escrow due
     loan = _disbursed()
