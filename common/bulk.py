@@ -1,6 +1,6 @@
 """Bulk writes of model instances, with their django-simple-history records, fast enough for a whole loan book.
 
-On PostgreSQL rows go in with `COPY` (ids drawn from the table's sequence first, so the instances get their
+Rows go in with `COPY` (ids drawn from the table's sequence first, so the instances get their
 primary keys) and changed rows are updated from a `COPY`-filled temporary table in one `UPDATE … FROM`: Django's
 `bulk_create` spends most of its time preparing values in Python, and `bulk_update` writes a `CASE` per field and
 row. The history rows are then copied from the written rows by one `INSERT … SELECT` over the history model's

@@ -102,7 +102,7 @@ class RegisterFilter(django_filters.FilterSet):
 
         An exact loan number (a customer on the phone) narrows to that loan through its unique index. Otherwise
         loan-number prefixes use the loan number's pattern index and names the trigram index on UPPER(name)
-        (PostgreSQL; a scan elsewhere).
+        (migration 0006; a scan where pg_trgm could not be installed).
         """
         term = value.strip()
         if not term:
