@@ -4,14 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from loanregister import views as register_views
-from loanregister import views_i18n
 
 urlpatterns = [
     path("health/", register_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("preferences/language/", views_i18n.language_set, name="language-set"),
+    path("preferences/language/", register_views.language_set, name="language-set"),
     path("admin/", admin.site.urls),
     path("servicing/", include("servicing.urls")),
     path("", register_views.home, name="home"),

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -8,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import ReadOnlyAdmin
 
+from .forms import LoanImportForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
@@ -106,10 +106,6 @@ class ServicerAssignmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class LoanImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, comma or semicolon delimited"))
 
 
 @admin.register(Loan)

@@ -1,4 +1,4 @@
-"""The register pages: the list with its ladder, the export, and the loan page. Thin: selectors do the work."""
+"""The register pages: the list with its ladder, and its export. Thin: the register's selectors do the work."""
 
 from urllib.parse import urlencode
 
@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import exports, loan_page, register
-from .models import Loan
+from .. import exports, register
 
 # Query keys that are not filters: the pager's cursors and the export's options.
 _NOT_FILTERS = {"after", "before", "format", "dialect"}
@@ -100,19 +99,3 @@ def register_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     response["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or the browser cache
     return response
-
-
-@require_GET
-@permission_required("loanregister.view_loan", raise_exception=True)
-def loan_detail(request: HttpRequest, loan_number: str) -> HttpResponse:
-    loan = get_object_or_404(loan_page.loan_queryset(), loan_number=loan_number)
-    return render(
-        request, "loanregister/loan_detail.html", loan_page.loan_context(loan=loan, user=request.user)
-    )
-
-
-@require_GET
-@permission_required("loanregister.view_loan", raise_exception=True)
-def loan_by_id(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = get_object_or_404(Loan.objects.only("loan_number"), pk=pk)
-    return redirect("loanregister:loan", loan_number=loan.loan_number)

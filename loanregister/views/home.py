@@ -1,11 +1,13 @@
+"""The home page each role lands on, and the health check."""
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import selectors
-from .roles import ROLE_LABELS, user_roles
+from .. import selectors
+from ..roles import ROLE_LABELS, user_roles
 
 
 @login_not_required

@@ -1,0 +1,18 @@
+"""The loan book's pages, one module per group: `home` (the home page and the health check), `register` (the
+maturity register and its export), `loans` (the loan page) and `language` (the language switch). The URLconfs
+use the names exported here."""
+
+from .home import health, home
+from .language import language_set
+from .loans import loan_by_id, loan_detail
+from .register import register_export, register_list
+
+__all__ = [
+    "health",
+    "home",
+    "language_set",
+    "loan_by_id",
+    "loan_detail",
+    "register_export",
+    "register_list",
+]
