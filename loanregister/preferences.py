@@ -1,21 +1,12 @@
-"""Per-user preferences that follow the person from browser to browser (today: the language)."""
+"""The language preference on the web side: which languages there are, and the cookie that carries the choice
+(`services.user_language_set` stores it for the user, so it follows them from browser to browser)."""
 
 from django.conf import settings
 from django.http import HttpResponse
 
-from .models import UserPreference
-
 
 def language_is_supported(language: str) -> bool:
     return language in dict(settings.LANGUAGES)
-
-
-def user_language_set(*, user, language: str) -> UserPreference:
-    """Remember `language` for `user`; `UserLanguageMiddleware` then applies it on whatever browser they use."""
-    if not language_is_supported(language):
-        raise ValueError(f"unsupported language {language!r}")
-    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
-    return preference
 
 
 def language_cookie_set(*, response: HttpResponse, language: str) -> None:

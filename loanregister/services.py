@@ -1,4 +1,4 @@
-"""Writes to the loan book that other parts build on."""
+"""Writes to the loan book that other parts build on, and to the user's preferences (the reads are in selectors.py)."""
 
 from collections.abc import Iterable
 
@@ -7,6 +7,8 @@ from django.db import connection, transaction
 from common.bulk import chunked
 
 from .choices import LoanStatus, RegisterEventKind
+from .models import UserPreference
+from .preferences import language_is_supported
 from .register_cache import bump_version
 
 # (event kind, the loan column that dates it)
@@ -83,3 +85,11 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
                     [kind.value, LoanStatus.ACTIVE.value, *scope_params],
                 )
     bump_version()  # cached register totals of the old contents are never read again
+
+
+def user_language_set(*, user, language: str) -> UserPreference:
+    """Remember `language` for `user`; `UserLanguageMiddleware` then applies it on whatever browser they use."""
+    if not language_is_supported(language):
+        raise ValueError(f"unsupported language {language!r}")
+    preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference

@@ -7,7 +7,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ..preferences import language_cookie_set, language_is_supported, user_language_set
+from ..preferences import language_cookie_set, language_is_supported
+from ..services import user_language_set
 
 
 @login_not_required  # the login page offers the switch too; then only the cookie is set

@@ -5,16 +5,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from .. import loan_page
+from .. import selectors
 from ..models import Loan
 
 
 @require_GET
 @permission_required("loanregister.view_loan", raise_exception=True)
 def loan_detail(request: HttpRequest, loan_number: str) -> HttpResponse:
-    loan = get_object_or_404(loan_page.loan_queryset(), loan_number=loan_number)
+    loan = get_object_or_404(selectors.loan_queryset(), loan_number=loan_number)
     return render(
-        request, "loanregister/loan_detail.html", loan_page.loan_context(loan=loan, user=request.user)
+        request, "loanregister/loan_detail.html", selectors.loan_page_context(loan=loan, user=request.user)
     )
 
 
