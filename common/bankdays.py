@@ -1,7 +1,8 @@
 """Danish bank closing days (bankhelligdage) and the next bank day (respitdag).
 
 A payment due on a Saturday, Sunday or bank closing day is paid on the next bank day; the interest date does not
-move (DESIGN.md, "Payment due dates"). The closing days are Danmarks Nationalbanken's list, built as:
+move (docs/requirements.md §2, "Payment due dates"). The closing days are Danmarks Nationalbanken's list, built
+as:
 
 - the public holidays of the `holidays` package's Denmark calendar (its PUBLIC category: New Year's Day, Maundy
   Thursday, Good Friday, Easter Monday, Ascension Day, Whit Monday, Christmas Day, Boxing Day, and Store Bededag

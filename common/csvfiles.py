@@ -1,5 +1,5 @@
-"""Reading the CSV files of DESIGN.md §3: UTF-8 (a BOM allowed), comma or semicolon delimited, decimal point or
-decimal comma, ISO dates, and every problem reported as `line N: column: reason` (the header is line 1).
+"""Reading the CSV files of docs/requirements.md §3: UTF-8 (a BOM allowed), comma or semicolon delimited, decimal
+point or decimal comma, ISO dates, and every problem reported as `line N: column: reason` (the header is line 1).
 
 Shared by the file imports, so that they read numbers and dates the same way and report errors alike.
 Reasons are translated into the active language; management commands run untranslated (English).

@@ -1,5 +1,5 @@
-"""The shape every file-import command shares (DESIGN.md §3): a FILE, an acting user, every bad row on standard
-error as `line N: column: reason`, exit status 1 and nothing written, or a one-line summary."""
+"""The shape every file-import command shares (docs/requirements.md §3): a FILE, an acting user, every bad row on
+standard error as `line N: column: reason`, exit status 1 and nothing written, or a one-line summary."""
 
 from pathlib import Path
 from typing import Any

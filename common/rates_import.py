@@ -1,4 +1,5 @@
-"""import_exchange_rates: Nationalbanken-style rates (DKK per 100 units) by date and currency (DESIGN.md §3).
+"""import_exchange_rates: Nationalbanken-style rates (DKK per 100 units) by date and currency
+(docs/requirements.md §3).
 
 Columns `date, currency, rate`; the file rules of the other imports (common.csvfiles): all-or-nothing,
 every bad row reported as `line N: column: reason`. A rate already stored for the same currency and date is left

@@ -1,4 +1,4 @@
-"""Reference codes from DESIGN.md, used in files, commands and the database."""
+"""Reference codes from docs/requirements.md, used in files, commands and the database."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

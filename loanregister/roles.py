@@ -1,4 +1,4 @@
-"""The roles of DESIGN.md as Django groups, with the permissions each needs."""
+"""The roles of docs/requirements.md as Django groups, with the permissions each needs."""
 
 from django.utils.translation import gettext_lazy as _
 

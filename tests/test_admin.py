@@ -69,7 +69,7 @@ def test_every_model_of_our_apps_is_in_the_admin():
     # given every concrete model of our four apps
     models = _our_concrete_models()
     assert len(models) >= 10, "the loan book alone has ten models"
-    # then each has an admin (admins run everything through Django admin, DESIGN.md §1)
+    # then each has an admin (admins run everything through Django admin, docs/requirements.md §1)
     missing = [_label(model) for model in models if model not in admin.site._registry]
     assert not missing, f"models without an admin: {missing}"
 

@@ -1,4 +1,4 @@
-"""`import_loans`: upsert the loan book from a CSV file, all-or-nothing (DESIGN.md §3, issue 2 item 5).
+"""`import_loans`: upsert the loan book from a CSV file, all-or-nothing (docs/requirements.md §3; issue 2 item 5).
 
 One entry point, `loans_import`, used by the management command and the admin page. It reads the whole file,
 checks every row against the file itself and against the reference data loaded in a handful of bulk queries

@@ -1,4 +1,5 @@
-"""Every change to a loan or borrower keeps its history: who, when, what changed (issue 2 item 4, DESIGN.md §4)."""
+"""Every change to a loan or borrower keeps its history: who, when, what changed (issue 2 item 4;
+docs/requirements.md §4)."""
 
 from decimal import Decimal
 from io import StringIO

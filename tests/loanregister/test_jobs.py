@@ -1,4 +1,4 @@
-"""Nightly jobs run once per business date (DESIGN.md §4: re-run and resumed without duplicates).
+"""Nightly jobs run once per business date (docs/requirements.md §4: re-run and resumed without duplicates).
 
 `job_run` keeps one JobRun row per job and date; `manage.py run_scheduler` is the embedded default's beat.
 """

@@ -1,4 +1,5 @@
-"""The nine roles of DESIGN.md exist after migrations, as groups with the permissions each needs and no more."""
+"""The nine roles of docs/requirements.md exist after migrations, as groups with the permissions each needs and no
+more."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -43,7 +44,7 @@ def _group_permissions(role: str) -> set[str]:
 
 def test_the_nine_role_groups_exist_after_migrations():
     # given a database built by the migrations (pytest-django runs them)
-    # then there is one group per role of DESIGN.md
+    # then there is one group per role of docs/requirements.md
     assert set(ROLE_LABELS) == NINE_ROLES
     assert NINE_ROLES <= set(Group.objects.values_list("name", flat=True))
 
@@ -55,7 +56,8 @@ def test_each_group_has_the_permissions_roles_py_gives_it():
 
 
 def test_export_of_the_register_only_for_retention_team_and_admin():
-    # exports carry personal data and are logged (DESIGN.md §4): only the campaign builders and admins export
+    # exports carry personal data and are logged (docs/requirements.md §4): only the campaign builders and admins
+    # export
     assert _groups_with("loanregister.export_register") == {"retention_team", "admin"}
 
 

@@ -1,4 +1,5 @@
-"""import_transactions (DESIGN.md §3): all-or-nothing, every bad row reported, never posts a transaction twice."""
+"""import_transactions (docs/requirements.md §3): all-or-nothing, every bad row reported, never posts a transaction
+twice."""
 
 import datetime
 import io

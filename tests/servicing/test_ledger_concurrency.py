@@ -1,4 +1,4 @@
-"""Concurrent postings to one loan cannot corrupt its balance (DESIGN.md §4, FIELD-NOTES: lock the loan row).
+"""Concurrent postings to one loan cannot corrupt its balance (docs/requirements.md §4; lock the loan row).
 
 Real PostgreSQL, real transactions: each thread has its own database connection, and the two payments are
 released at the same moment by a barrier.

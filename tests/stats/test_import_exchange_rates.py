@@ -1,4 +1,4 @@
-"""import_exchange_rates (DESIGN.md §3) and the STAT-7 reading of the month-end rate."""
+"""import_exchange_rates (docs/requirements.md §3) and the STAT-7 reading of the month-end rate."""
 
 import datetime
 from decimal import Decimal
