@@ -159,7 +159,8 @@ def test_register_and_loan_pages_accessibility_smoke_and_screenshot(
     sign_in(page, "rita")
     page.goto(f"{live_server.url}/register/")
     _assert_accessible_basics(page, "en")
-    # numbers are right-aligned in their column (DESIGN: "numbers right-aligned with their currency")
+    # numbers are right-aligned in their column (docs/requirements.md §1: "numbers right-aligned with their
+    # currency")
     cell = page.locator("#register-table tbody tr td.num").first
     assert cell.evaluate("el => getComputedStyle(el).textAlign") == "right"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
