@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from config import embedded_postgres
 
@@ -51,6 +52,18 @@ def choose(environ: Mapping[str, str]) -> tuple[str, str | None]:
     if postgres_answers(host, port):
         return "system", SYSTEM_URL.format(host=host, port=port)
     return "embedded", None
+
+
+def url_of(settings_dict: Mapping, name: str | None = None) -> str:
+    """DATABASE_URL for a Django database settings dict, for a process the tests start (a worker, gunicorn, a
+    command): over TCP, or on a Unix socket, whose directory is the URL's host, percent-encoded (the embedded
+    server). Database `name`, else the settings' own (the test database, once pytest-django made it)."""
+    credentials = quote(settings_dict["USER"] or "", safe="")
+    if settings_dict["PASSWORD"]:
+        credentials += ":" + quote(settings_dict["PASSWORD"], safe="")
+    host = settings_dict["HOST"] or settings_dict.get("OPTIONS", {}).get("host") or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{credentials}@{quote(host, safe='')}:{port}/{quote(name or settings_dict['NAME'], safe='')}"
 
 
 def main(pytest_args: list[str]) -> int:

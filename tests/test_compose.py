@@ -18,12 +18,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import click
 import pytest
 import yaml
 from django.core.management import get_commands, load_command_class
+
+from .runner import url_of
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = BASE_DIR / "docker-compose.yml"
@@ -399,16 +400,10 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]
 
 
 def _database_url(name: str | None = None) -> str:
-    """DATABASE_URL for a process the tests start: the server the suite runs on, over TCP or on a Unix socket (the
-    embedded server: the socket's directory is the host, percent-encoded), database `name` or the test database."""
+    """DATABASE_URL of the suite's PostgreSQL for a process the tests start (tests/runner.py's url_of)."""
     from django.db import connection
 
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or db.get("OPTIONS", {}).get("host") or "127.0.0.1"
-    return f"postgres://{credentials}@{quote(host, safe='')}:{db['PORT'] or 5432}/{quote(name or db['NAME'], safe='')}"
+    return url_of(connection.settings_dict, name)
 
 
 def test_web_service_serves_health_and_static_files_under_gunicorn_in_production(tmp_path):

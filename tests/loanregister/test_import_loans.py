@@ -22,6 +22,8 @@ from common.models import ImportRun
 from loanregister.loan_import import ALL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from loanregister.models import Borrower, Loan, Office, Property, RegisterEvent, Servicer, ServicerAssignment
 
+from ..runner import url_of
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +118,7 @@ def test_import_command_exits_with_status_1_and_writes_nothing(tmp_path):
     # given a file with a bad row, run as a real process against the test database
     Servicer.objects.create(code="OWN", name="Own", is_own=True)
     path = write(tmp_path, csv_text([GOOD, {**GOOD, "loan_number": "L-2", "maturity_date": "someday"}]))
-    settings = connection.settings_dict
-    url = f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    url = url_of(connection.settings_dict)  # the test database, over TCP or the embedded server's socket
     # when
     process = subprocess.run(
         [sys.executable, "manage.py", "import_loans", str(path)],
