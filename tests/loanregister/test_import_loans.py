@@ -1,4 +1,4 @@
-"""The `import_loans FILE` contract (DESIGN.md §3, issue 2 item 5), on PostgreSQL."""
+"""The `import_loans FILE` contract (docs/requirements.md §3; issue 2 item 5), on PostgreSQL."""
 
 import datetime
 import os
