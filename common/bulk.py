@@ -84,8 +84,17 @@ def bulk_insert(objs: Sequence[models.Model], model, *, user, now: datetime) -> 
         _copy_history(model, objs, user=user, now=now, history_type="+")
 
 
-def bulk_change(objs: Sequence[models.Model], model, fields: Sequence[str], *, user, now: datetime) -> None:
-    """Write `fields` of changed instances (and their auto_now stamp), with a `~` history record each."""
+def bulk_change(
+    objs: Sequence[models.Model],
+    model,
+    fields: Sequence[str],
+    *,
+    user,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Write `fields` of changed instances (and their auto_now stamp), with a `~` history record each (`reason`:
+    its change reason)."""
     if not objs:
         return
     fields = list(fields) + [name for name in _stamp(objs, model, now, created=False) if name not in fields]
@@ -112,7 +121,7 @@ def bulk_change(objs: Sequence[models.Model], model, fields: Sequence[str], *, u
         )
         cursor.execute(f"DROP TABLE {quote(temp)}")
     if _has_history(model):
-        _copy_history(model, objs, user=user, now=now, history_type="~")
+        _copy_history(model, objs, user=user, now=now, history_type="~", reason=reason)
 
 
 def _copy(model, model_fields, objs) -> None:
@@ -125,7 +134,7 @@ def _copy(model, model_fields, objs) -> None:
         )
 
 
-def _copy_history(model, objs, *, user, now: datetime, history_type: str) -> None:
+def _copy_history(model, objs, *, user, now: datetime, history_type: str, reason: str | None = None) -> None:
     """One history row per written instance, copied from the table by SQL: the record shows what was stored,
     and no value makes a second trip through Python."""
     history_model = getattr(model, model._meta.simple_history_manager_attribute).model
@@ -138,9 +147,9 @@ def _copy_history(model, objs, *, user, now: datetime, history_type: str) -> Non
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(tracked)}, %s, NULL, %s, %s FROM {quote(model._meta.db_table)} "
+            f"SELECT {', '.join(tracked)}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
             f"WHERE {quote(pk)} = ANY(%s) ORDER BY {quote(pk)}",
-            [now, history_type, user.pk if user is not None else None, [obj.pk for obj in objs]],
+            [now, reason, history_type, user.pk if user is not None else None, [obj.pk for obj in objs]],
         )
 
 

@@ -3,11 +3,12 @@
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from common.bulk import chunked
+from common.bulk import bulk_change, chunked
 
 from .choices import LoanStatus, RegisterEventKind
-from .models import UserPreference
+from .models import Loan, UserPreference
 from .preferences import language_is_supported
 from .register_cache import bump_version
 
@@ -93,3 +94,48 @@ def user_language_set(*, user, language: str) -> UserPreference:
         raise ValueError(f"unsupported language {language!r}")
     preference, _created = UserPreference.objects.update_or_create(user=user, defaults={"language": language})
     return preference
+
+
+@transaction.atomic
+def loan_status_set(
+    *,
+    status: str,
+    reason: str,
+    user=None,
+    loan: Loan | None = None,
+    loan_ids: Iterable[int] | None = None,
+) -> list[int]:
+    """The one writer of `Loan.status` (docs/ledger.md, "Who owns the loan's cached facts"): set the status of
+    one loan (`loan`, whose instance is updated too) or many (`loan_ids`); returns the ids that changed.
+
+    Set-based: the loans are locked in id order, those with another status written in one statement, with a `~`
+    history record each naming `user` and `reason` (the history's change reason), and the register is brought in
+    step (a loan that is no longer active leaves it). The servicing ledger (paid off, active again), recovery
+    (defaulted, charged off, paid off) and the loan import (the file's status column) call this.
+    """
+    if status not in LoanStatus.values:
+        raise ValueError(f"unknown loan status {status!r}")
+    ids = [loan.pk] if loan is not None else sorted(set(loan_ids or ()))
+    changed: list[Loan] = []
+    for chunk in chunked(ids, _CHUNK):
+        rows = (
+            Loan.objects.filter(pk__in=chunk)
+            .exclude(status=status)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .only("pk", "status", "updated_at")
+        )
+        for row in rows:
+            row.status = status
+            changed.append(row)
+    now = timezone.now()
+    history_user = user if getattr(user, "pk", None) else None
+    bulk_change(changed, Loan, ["status"], user=history_user, now=now, reason=reason[:100] or None)
+    if loan is not None:
+        loan.status = status
+        if changed:
+            loan.updated_at = now
+    changed_ids = [row.pk for row in changed]
+    if changed_ids:
+        register_events_sync(loan_ids=changed_ids)
+    return changed_ids
