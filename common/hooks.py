@@ -3,9 +3,10 @@
 The core (loanregister) knows nothing of servicing, origination or the statistics. An app that builds on the
 loan book registers here, in its `AppConfig.ready()`:
 
-- `on_loans_imported(name, fn)`: `fn(loan_ids=..., user=...)` runs inside the import's transaction after the
-  loans are written, so it is all-or-nothing with them (servicing posts opening balances); what it returns is
-  reported under `name`;
+- `on_loans_imported(name, fn)`: `fn(loan_ids=..., user=..., balances=...)` runs inside the import's transaction
+  after the loans are written, so it is all-or-nothing with them; what it returns is reported under `name`.
+  `balances` is the file's new outstanding balance of loans that existed, by id: the import sets the balance of
+  a loan it creates only, and servicing, the owner of the balance, books both in its ledger;
 - `add_loan_panel(template)`: a template included on the loan page with the page's context (servicing's
   schedule and ledger panels);
 - `add_navigation(url_name, label, permission)`: an entry in the navigation bar for users with the permission.
@@ -15,6 +16,7 @@ Hooks run in the order the apps are listed in INSTALLED_APPS.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 LoansImported = Callable[..., object]
 
@@ -36,11 +38,15 @@ def on_loans_imported(name: str, fn: LoansImported) -> None:
     _loans_imported[name] = fn
 
 
-def loans_imported(*, loan_ids: Iterable[int], user=None) -> dict[str, object]:
-    """Tell the apps that these loans were created or changed by an import (or the demo seed); returns what
-    each hook returned, by its name."""
+def loans_imported(
+    *, loan_ids: Iterable[int], user=None, balances: dict[int, Decimal] | None = None
+) -> dict[str, object]:
+    """Tell the apps that these loans were created or changed by an import (or the demo seed), and the new
+    balances the file gave loans that existed; returns what each hook returned, by its name."""
     ids = list(loan_ids)
-    return {name: fn(loan_ids=ids, user=user) for name, fn in _loans_imported.items()}
+    return {
+        name: fn(loan_ids=ids, user=user, balances=balances or {}) for name, fn in _loans_imported.items()
+    }
 
 
 def add_loan_panel(template: str) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from loanregister.choices import LoanStatus
 from loanregister.models import Loan
-from loanregister.services import register_events_sync
+from loanregister.services import loan_status_set
 
 from .documents import loan_jurisdiction
 from .ledger import ZERO, loan_balances, payment_post, posting_create
@@ -77,12 +77,19 @@ def deficiency_of(*, outstanding: Decimal, recovered_value: Decimal) -> Decimal:
     return max(outstanding - recovered_value, ZERO).quantize(CENT)
 
 
-def _set_status(loan: Loan, status: str) -> None:
+# The loan statuses from which nothing is left to recover.
+_CLOSED = (LoanStatus.PAID_OFF, LoanStatus.CHARGED_OFF)
+
+
+def recovery_can_be_recorded(loan: Loan) -> bool:
+    """REC-1, REC-2: a collateral recovery is recorded on a loan that is not closed (paid off or charged off);
+    `recovery_record` refuses the others, and the loan page offers the form only where this says yes."""
+    return loan.status not in _CLOSED
+
+
+def _set_status(loan: Loan, status: str, *, user) -> None:
     loan.refresh_from_db(fields=["status", "outstanding_balance"])
-    if loan.status != status:
-        loan.status = status
-        loan.save(update_fields=["status", "updated_at"])  # through the model: the loan's history records it
-        register_events_sync(loan_ids=[loan.pk])
+    loan_status_set(loan=loan, status=status, user=user, reason=f"recovery: {status}")
 
 
 @transaction.atomic
@@ -110,7 +117,7 @@ def recovery_record(
     if recovered_on > timezone.localdate():
         raise ValidationError({"recovered_on": _("A recovery cannot be dated in the future.")})
     loan = Loan.objects.select_for_update(of=("self",)).select_related("property").get(pk=loan.pk)
-    if loan.status in (LoanStatus.PAID_OFF, LoanStatus.CHARGED_OFF):
+    if not recovery_can_be_recorded(loan):
         raise ValidationError(_("This loan is closed: nothing is left to recover."))
     outstanding = outstanding_balance(loan=loan, as_of=recovered_on)
     if outstanding <= 0:
@@ -125,7 +132,7 @@ def recovery_record(
         outcome = CollateralRecovery.Outcome.WRITE_OFF
 
     # Defaulted first, so that the ledger does not take the proceeds for an ordinary payoff.
-    _set_status(loan, LoanStatus.DEFAULTED)
+    _set_status(loan, LoanStatus.DEFAULTED, user=user)
     recovery = CollateralRecovery.objects.create(
         loan=loan,
         recovered_on=recovered_on,
@@ -155,7 +162,7 @@ def recovery_record(
 
     if outcome == CollateralRecovery.Outcome.WRITE_OFF:
         recovery.write_off_posting = _write_off(loan=loan, on=recovered_on, key=key, user=user)
-        _set_status(loan, LoanStatus.CHARGED_OFF)
+        _set_status(loan, LoanStatus.CHARGED_OFF, user=user)
     elif outcome == CollateralRecovery.Outcome.LEGAL_CASE:
         LegalCase.objects.create(
             loan=loan,
@@ -166,7 +173,7 @@ def recovery_record(
             assets_to_pursue=assets_to_pursue or [kind for kind, _label in LegalCase.ASSET_KINDS],
         )
     else:
-        _set_status(loan, LoanStatus.PAID_OFF)
+        _set_status(loan, LoanStatus.PAID_OFF, user=user)
     recovery.save(update_fields=["proceeds_posting", "write_off_posting"])
     return recovery
 

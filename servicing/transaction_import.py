@@ -33,10 +33,13 @@ from loanregister.models import Loan
 from .ledger import (
     KIND_ACCOUNTS,
     PRINCIPAL_ACCOUNTS,
+    ExternalIdConflict,
+    PostingContent,
     ledger_batch,
     payment_post,
-    posted_amount,
+    posting_already_made,
     posting_create,
+    postings_by_external_id,
     property_category_change_post,
 )
 from .models import Posting, PostingKind
@@ -179,20 +182,16 @@ def _check_kind_columns(row: _Row, errors: _Errors) -> None:
 # ---------------------------------------------------------------- checks against the file and the database
 
 
-def _content(row: _Row) -> tuple:
+def _content(row: _Row) -> PostingContent:
+    """The row as the ledger's idempotency check compares it (the row's loan is known by now)."""
     v = row.values
-    return (v["loan_number"], v["kind"], v["date"], v["amount"], v["price"], v["property_category"] or "")
-
-
-def _posting_content(posting: Posting, loan_number: str) -> tuple:
-    category = posting.property_category if posting.kind == PostingKind.PROPERTY_CATEGORY_CHANGE else ""
-    return (
-        loan_number,
-        posting.kind,
-        posting.effective_date,
-        posted_amount(posting),
-        posting.price,
-        category,
+    return PostingContent(
+        loan_id=row.loan.pk,
+        kind=v["kind"],
+        effective_date=v["date"],
+        amount=v["amount"],
+        price=v["price"],
+        property_category=v["property_category"] or "",
     )
 
 
@@ -231,24 +230,19 @@ def _check_against_database(rows: list[_Row], errors: _Errors) -> list[_Row]:
             continue  # the same transaction twice in one file posts once
         first_seen[tx] = row
         candidates.append(row)
-    ids = sorted(first_seen)
-    posted: dict[str, Posting] = {}
-    for start in range(0, len(ids), _CHUNK):
-        existing = Posting.objects.filter(external_id__in=ids[start : start + _CHUNK])
-        for posting in existing.select_related("loan").prefetch_related("applications"):
-            posted[posting.external_id] = posting
-    unchanged = 0
+    # The ledger's one idempotency check, for the whole file after one bulk look-up.
+    posted = postings_by_external_id(first_seen)
     for row in candidates:
-        existing = posted.get(row.values["transaction_id"])
-        if existing is None:
-            to_post.append(row)
-        elif _posting_content(existing, existing.loan.loan_number) == _content(row):
-            unchanged += 1
-        else:
+        tx = row.values["transaction_id"]
+        try:
+            if posting_already_made(external_id=tx, content=_content(row), posted=posted) is None:
+                to_post.append(row)
+        except ExternalIdConflict as conflict:
+            existing = conflict.existing
             errors.add(
                 row.line,
                 "transaction_id",
-                f"{row.values['transaction_id']!r} was already posted with other content "
+                f"{tx!r} was already posted with other content "
                 f"({existing.kind} {existing.amount} on {existing.effective_date} "
                 f"to {existing.loan.loan_number})",
             )

@@ -83,13 +83,14 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
             plan = plan_rows(header, rows, ref, today, errors)
             if errors:
                 raise _Failed
-            created_ids, updated_ids, unchanged = write_plan(plan, ref, user, now)
+            created_ids, updated_ids, unchanged, balances = write_plan(plan, ref, user, now)
             result.created_loan_ids, result.updated_loan_ids = created_ids, updated_ids
             result.created, result.updated, result.unchanged = len(created_ids), len(updated_ids), unchanged
             register_events_sync(loan_ids=created_ids + updated_ids)
-            # The apps that build on the loans (servicing's opening balances) act inside the same transaction,
-            # so that they too are all-or-nothing.
-            hooks.loans_imported(loan_ids=created_ids + updated_ids, user=user)
+            # The apps that build on the loans act inside the same transaction, so that they too are
+            # all-or-nothing: servicing books the new loans' balances and the new figures of loans that exist
+            # (`balances`) in its ledger, the owner of the cached balance.
+            hooks.loans_imported(loan_ids=created_ids + updated_ids, user=user, balances=balances)
             result.ok = True
             result.import_run = _record(result, user=user, file_name=file_name)
     except _Failed:
