@@ -132,6 +132,9 @@ class LoanAdmin(SimpleHistoryAdmin):
     show_full_result_count = False  # no exact COUNT(*) over a million loans on every page
     history_list_display = ["status", "outstanding_balance"]
     change_list_template = "admin/loanregister/loan/change_list.html"
+    # Cached facts with an owner of their own (docs/ledger.md, "Who owns the loan's cached facts"): the balance
+    # is the servicing ledger's, the status `loan_status_set`'s. Shown, never edited here.
+    readonly_fields = ["outstanding_balance", "status"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
