@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from loanregister.choices import LoanStatus
 from loanregister.models import Loan
@@ -101,10 +102,11 @@ def document_upload(
     return document
 
 
-def documents_retention_refresh(*, loan: Loan) -> int:
-    """Recompute the keep date of the loan's documents (after the loan ended or a rule changed)."""
-    retain_until, jurisdiction = document_retain_until(loan=loan)
-    return LoanDocument.objects.filter(loan=loan).update(retain_until=retain_until, jurisdiction=jurisdiction)
+def document_can_be_deleted(document: LoanDocument, *, today: datetime.date | None = None) -> bool:
+    """SRV-3: a document may be deleted once its retention period is over: it has a keep date, and that date is
+    past. Judged on the stored keep date; `LoanDocument.check_deletable` brings that date up to date first and
+    then asks this, so the loan page, the admin and the refusal all apply the same rule."""
+    return document.retain_until is not None and document.retain_until < (today or timezone.localdate())
 
 
 def document_delete(*, document: LoanDocument) -> None:

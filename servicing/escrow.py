@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from common.dates import add_months
 from common.jobs import job_run
@@ -80,23 +81,33 @@ def escrow_disbursements_due(*, until: datetime.date) -> QuerySet[EscrowDisburse
     )
 
 
+def escrow_disbursement_is_overdue(disbursement: EscrowDisbursement, *, today: datetime.date) -> bool:
+    """SRV-1: a scheduled disbursement not paid by its due date is overdue (the nightly job pays it first)."""
+    return disbursement.state == EscrowDisbursement.State.SCHEDULED and disbursement.due_date < today
+
+
 @dataclass(frozen=True)
 class DueRow:
     disbursement: EscrowDisbursement
     balance: Decimal
     shortage: Decimal
+    overdue: bool = False
 
 
-def escrow_due_rows(*, until: datetime.date, limit: int = 20) -> tuple[list[DueRow], int]:
-    """For the servicing home page: the first `limit` disbursements due, each with its loan's escrow balance and
-    shortage (balances read for all the shown loans at once), and how many are due in all."""
+def escrow_due_rows(
+    *, until: datetime.date, limit: int = 20, today: datetime.date | None = None
+) -> tuple[list[DueRow], int]:
+    """For the servicing home page: the first `limit` disbursements due, each with its loan's escrow balance,
+    shortage (balances read for all the shown loans at once) and whether it is overdue, and how many are due."""
     due = escrow_disbursements_due(until=until)
     rows = list(due[:limit])
     balances = ledger_balances(loan_ids=[row.account.loan_id for row in rows])
+    today = today or timezone.localdate()
     result = []
     for row in rows:
         balance = balances[row.account.loan_id].escrow if row.account.loan_id in balances else ZERO
-        result.append(DueRow(row, balance, max(row.amount - balance, ZERO)))
+        overdue = escrow_disbursement_is_overdue(row, today=today)
+        result.append(DueRow(row, balance, max(row.amount - balance, ZERO), overdue))
     return result, (len(rows) if len(rows) < limit else due.count())
 
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+from common.models import MONEY  # one definition of a money column
 
 __all__ = [
     "ServicerContact",
@@ -256,31 +256,30 @@ class LoanDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.loan} {self.get_kind_display()} {self.original_name}"
 
-    def retention_over(self, today: datetime.date | None = None) -> bool:
-        return self.retain_until is not None and self.retain_until < (today or _today())
-
     def check_deletable(self) -> None:
-        """Refuse unless the retention period is over, judged on today's rules and loan dates.
+        """Refuse unless the retention period is over (`documents.document_can_be_deleted`), judged on today's
+        rules and loan dates.
 
         The stored retain_until is brought up to date first (a loan extended, a rule edited), so that the
         database trigger, which reads the stored date, judges the same way.
         """
-        from servicing.documents import document_retain_until
+        from servicing.documents import document_can_be_deleted, document_retain_until
 
         fresh, jurisdiction = document_retain_until(loan=self.loan)
         if self.pk and (fresh, jurisdiction) != (self.retain_until, self.jurisdiction):
             LoanDocument.objects.filter(pk=self.pk).update(retain_until=fresh, jurisdiction=jurisdiction)
-            self.retain_until, self.jurisdiction = fresh, jurisdiction
+        self.retain_until, self.jurisdiction = fresh, jurisdiction
+        if document_can_be_deleted(self):
+            return
         if fresh is None:
             raise RetentionNotOver(
                 _("This document is kept: no retention rule covers %(jurisdiction)s yet.")
                 % {"jurisdiction": jurisdiction or "?"}
             )
-        if fresh >= _today():
-            raise RetentionNotOver(
-                _("This document must be kept until %(date)s (retention period of %(jurisdiction)s).")
-                % {"date": fresh.isoformat(), "jurisdiction": jurisdiction}
-            )
+        raise RetentionNotOver(
+            _("This document must be kept until %(date)s (retention period of %(jurisdiction)s).")
+            % {"date": fresh.isoformat(), "jurisdiction": jurisdiction}
+        )
 
     def delete(self, *args, **kwargs):
         self.check_deletable()
@@ -292,12 +291,6 @@ class LoanDocument(models.Model):
             # Only once the row is surely gone: a rolled-back delete must not lose the file.
             transaction.on_commit(lambda: storage.delete(name))
         return result
-
-
-def _today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 # --- Default and recovery (REC-1 to REC-3) ----------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""The ledger panel of the loan page: `{% load servicing_ledger %}{% ledger_panel loan %}` (reads its own data)."""
+"""The ledger panel of the loan page: `{% load servicing_ledger %}{% ledger_panel loan %}` (reads its own data).
+
+What may be done with a posting is the ledger's rule (`posting_can_be_reversed`, `suspense_can_be_applied`): the
+tag asks it and hands the answer to the template, which only shows it."""
 
 from django import template
 
-from servicing.ledger import loan_balances
-from servicing.models import Posting, PostingKind
+from servicing.ledger import loan_balances, posting_can_be_reversed, suspense_can_be_applied
+from servicing.models import Posting
 
 register = template.Library()
 
@@ -26,19 +29,14 @@ def ledger_panel(context, loan):
     )
     for posting in postings:
         posting.is_reversed = posting.pk in reversed_ids
-        posting.reversible = (
-            not posting.is_reversed
-            and posting.parent_id is None
-            and posting.kind
-            not in (
-                PostingKind.REVERSAL,
-                PostingKind.PROPERTY_CATEGORY_CHANGE,
-            )
-        )
+        # SRV-4: the ledger's own rule, the one posting_reverse enforces.
+        posting.reversible = posting_can_be_reversed(posting, is_reversed=posting.is_reversed)
+    balances = loan_balances(loan=loan)
     return {
         "allowed": True,
         "loan": loan,
-        "balances": loan_balances(loan=loan),
+        "balances": balances,
+        "can_apply_suspense": suspense_can_be_applied(balances),
         "postings": postings[:PANEL_ROWS],
         "more": len(postings) > PANEL_ROWS,
         "can_reverse": user.has_perm("servicing.reverse_posting"),

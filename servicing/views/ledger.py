@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,86 +12,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loanregister.models import Loan
 
-from .ledger import ledger_balances, payment_post, posting_reverse, suspense_apply
-from .models import PayoffStatement, Posting, PostingKind
-from .payoff import payoff_issue, payoff_pdf
+from ..forms import PaymentForm, PayoffForm, ReversalForm, add_service_errors
+from ..ledger import ledger_balances, payment_post, posting_reverse, suspense_apply
+from ..models import PayoffStatement, Posting, PostingKind
+from ..payoff import payoff_issue, payoff_pdf
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PAYOFF_DAYS_GOOD = 10
 HOME_ROWS = 15
 SUSPENSE_DAYS = 90
 SUSPENSE_LOANS = 500
-
-
-class LoanNumberField(forms.CharField):
-    """A loan number that must exist; cleans to the loan."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", gettext_lazy("Loan number"))
-        kwargs.setdefault("max_length", Loan._meta.get_field("loan_number").max_length)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        number = super().clean(value).strip()
-        loan = Loan.objects.filter(loan_number=number).first()
-        if loan is None:
-            raise ValidationError(_("No loan has the number %(number)s.") % {"number": number})
-        return loan
-
-
-class PaymentForm(forms.Form):
-    loan = LoanNumberField()
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, min_value=0.01, localize=True
-    )
-    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DATE_WIDGET)
-    reference = forms.CharField(
-        label=gettext_lazy("Bank reference"),
-        max_length=100,
-        required=False,
-        help_text=gettext_lazy(
-            "The payment's id in the bank file: the same reference is never posted twice."
-        ),
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-
-
-class PayoffForm(forms.Form):
-    loan = LoanNumberField()
-    as_of = forms.DateField(label=gettext_lazy("As of"), widget=DATE_WIDGET)
-    good_through = forms.DateField(label=gettext_lazy("Good through"), widget=DATE_WIDGET)
-    requested_by = forms.CharField(
-        label=gettext_lazy("Requested by"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("Who asked: the borrower, a bank, a lawyer…"),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("as_of") and data.get("good_through") and data["good_through"] < data["as_of"]:
-            self.add_error("good_through", _("The good-through date is before the as-of date."))
-        return data
-
-
-class ReversalForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-def _add_errors(form: forms.Form, error: ValidationError, *, field_map: dict[str, str]) -> None:
-    """Put a service's ValidationError on the form's fields (by the map), the rest on the form."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(field_map.get(name), messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _home_context(request: HttpRequest, *, payment_form: PaymentForm | None = None) -> dict:
@@ -161,7 +93,7 @@ def payment_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error, field_map={"external_id": "reference", "amount": "amount"})
+            add_service_errors(form, error, field_map={"external_id": "reference", "amount": "amount"})
         else:
             payment = postings[0]
             messages.success(
@@ -183,7 +115,7 @@ def posting_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             posting_reverse(posting=posting, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_errors(form, error, field_map={"reason": "reason"})
+            add_service_errors(form, error, field_map={"reason": "reason"})
         else:
             messages.success(request, _("The posting was reversed."))
             return redirect(f"{reverse('loanregister:loan', args=[posting.loan.loan_number])}#loan-ledger")
@@ -212,7 +144,7 @@ def payoff_create(request: HttpRequest) -> HttpResponse:
                 requested_by=data["requested_by"],
             )
         except ValidationError as error:
-            _add_errors(form, error, field_map={"as_of": "as_of", "good_through": "good_through"})
+            add_service_errors(form, error, field_map={"as_of": "as_of", "good_through": "good_through"})
         else:
             return redirect("servicing:payoff-detail", pk=statement.pk)
     return render(request, "servicing/payoff_form.html", {"form": form}, status=400 if form.errors else 200)

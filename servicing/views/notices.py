@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 from common.models import ExportLog
 from loanregister.models import Loan
 
-from .notices import letter_batch, notice_context
-from .schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan
+from ..notices import letter_batch, notice_context
+from ..schedules import SCHEDULE_COLUMNS, schedule_csv_rows, schedule_for_loan
 
 
 @require_GET

@@ -1,6 +1,5 @@
 """Escrow on the loan page (SRV-1): open the account, schedule a disbursement to a payee."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -8,34 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from loanregister.models import Loan
 
-from .escrow import escrow_account_open, escrow_disbursement_schedule
-from .models import EscrowAccount, EscrowDisbursement, EscrowPayee
-
-
-class DisbursementForm(forms.Form):
-    payee = forms.ModelChoiceField(
-        label=gettext_lazy("Payee"), queryset=EscrowPayee.objects.filter(active=True)
-    )
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=0.01, max_digits=18, decimal_places=2)
-    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
-    frequency = forms.ChoiceField(
-        label=gettext_lazy("Frequency"),
-        choices=EscrowDisbursement.Frequency.choices,
-        initial=EscrowDisbursement.Frequency.ANNUAL,
-    )
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
-
-
-def _form_errors(form: forms.Form) -> str:
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
-        for name, errors in form.errors.items()
-    )
+from ..escrow import escrow_account_open, escrow_disbursement_schedule
+from ..forms import DisbursementForm, form_errors_text
+from ..models import EscrowAccount
 
 
 @require_POST
@@ -67,5 +45,5 @@ def escrow_disbursement_add_view(request: HttpRequest, loan_number: str) -> Http
                 % {"payee": disbursement.payee, "date": disbursement.due_date},
             )
     else:
-        messages.error(request, _("Not scheduled: %(errors)s") % {"errors": _form_errors(form)})
+        messages.error(request, _("Not scheduled: %(errors)s") % {"errors": form_errors_text(form)})
     return redirect("loanregister:loan", loan_number=loan.loan_number)

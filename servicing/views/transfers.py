@@ -1,6 +1,5 @@
 """Servicing transfer pages (REG-4): move loans to another servicer, see past transfers and their notices."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -8,64 +7,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from loanregister.models import Office, Servicer
-
-from .models import ServicingTransfer, TransferNotice
-from .tasks import transfer_notices_send_task
-from .transfers import (
-    parse_loan_numbers,
-    servicing_transfer,
-    transfer_letters_mark_sent,
-)
-
-
-class TransferForm(forms.Form):
-    to_servicer = forms.ModelChoiceField(
-        label=gettext_lazy("New servicer"), queryset=Servicer.objects.filter(active=True)
-    )
-    effective_date = forms.DateField(
-        label=gettext_lazy("Effective date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    loan_numbers = forms.CharField(
-        label=gettext_lazy("Loan numbers"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy(
-            "One a line, or separated by commas. Or leave empty and choose whose loans move."
-        ),
-    )
-    from_servicer = forms.ModelChoiceField(
-        label=gettext_lazy("All active loans of servicer"), queryset=Servicer.objects.all(), required=False
-    )
-    office = forms.ModelChoiceField(
-        label=gettext_lazy("Only of office"), queryset=Office.objects.all(), required=False
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
-
-    def describe_fields(self) -> None:
-        """Tie each input to its help text and its errors for screen readers (WCAG 1.3.1, 3.3.1)."""
-        for name, field in self.fields.items():
-            ids = []
-            if field.help_text:
-                ids.append(f"id_{name}-help")
-            if name in self.errors:
-                ids.append(f"id_{name}-error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-    def clean(self):
-        data = super().clean()
-        numbers = parse_loan_numbers(data.get("loan_numbers") or "")
-        data["loan_numbers"] = numbers
-        if numbers and (data.get("from_servicer") or data.get("office")):
-            raise ValidationError(_("Give loan numbers or a servicer/office to move from, not both."))
-        if not numbers and not data.get("from_servicer") and not data.get("office"):
-            self.add_error("loan_numbers", _("Give loan numbers, or a servicer or office to move from."))
-        return data
+from ..forms import TransferForm
+from ..models import ServicingTransfer, TransferNotice
+from ..tasks import transfer_notices_send_task
+from ..transfers import servicing_transfer, transfer_letters_mark_sent
 
 
 @permission_required("servicing.view_servicingtransfer", raise_exception=True)

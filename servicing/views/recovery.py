@@ -1,35 +1,18 @@
 """Record a collateral recovery from the loan page (REC-1 to REC-3)."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from loanregister.models import Loan
 
-from .models import CollateralRecovery, LegalCase
-from .recovery import recovery_record
-
-
-class RecoveryForm(forms.Form):
-    recovered_on = forms.DateField(
-        label=gettext_lazy("Recovered on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    recovered_value = forms.DecimalField(
-        label=gettext_lazy("Recovered value"), min_value=0, max_digits=18, decimal_places=2
-    )
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
-    assets_to_pursue = forms.MultipleChoiceField(
-        label=gettext_lazy("Other assets to pursue (recourse)"),
-        choices=LegalCase.ASSET_KINDS,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+from ..forms import RecoveryForm
+from ..models import CollateralRecovery
+from ..recovery import recovery_record
 
 
 @require_POST

@@ -1,35 +1,18 @@
 """Closing documents on the loan page (SRV-3): upload, download, delete once the retention period is over."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from loanregister.models import Loan
 
-from .documents import document_delete, document_upload
-from .models import LoanDocument
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-class DocumentUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=LoanDocument.Kind.choices)
-    file = forms.FileField(label=gettext_lazy("File"))
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(_("The file is larger than 50 MB."))
-        if upload.size == 0:
-            raise ValidationError(_("The file is empty."))
-        return upload
+from ..documents import document_delete, document_upload
+from ..forms import DocumentUploadForm
+from ..models import LoanDocument
 
 
 @require_POST

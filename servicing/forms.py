@@ -1,0 +1,193 @@
+"""The servicing pages' forms: payments, payoff statements, reversals, documents, recovery, escrow, transfers.
+
+They check what a browser sends; the rules of the loan book are the services' (the views pass their
+ValidationErrors back onto these forms).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from loanregister.models import Loan, Office, Servicer
+
+from .models import EscrowDisbursement, EscrowPayee, LegalCase, LoanDocument
+from .transfers import parse_loan_numbers
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+# ---------------------------------------------------------------- the ledger
+
+
+class LoanNumberField(forms.CharField):
+    """A loan number that must exist; cleans to the loan."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Loan number"))
+        kwargs.setdefault("max_length", Loan._meta.get_field("loan_number").max_length)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        number = super().clean(value).strip()
+        loan = Loan.objects.filter(loan_number=number).first()
+        if loan is None:
+            raise ValidationError(_("No loan has the number %(number)s.") % {"number": number})
+        return loan
+
+
+class PaymentForm(forms.Form):
+    loan = LoanNumberField()
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, min_value=0.01, localize=True
+    )
+    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DATE_WIDGET)
+    reference = forms.CharField(
+        label=gettext_lazy("Bank reference"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "The payment's id in the bank file: the same reference is never posted twice."
+        ),
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+class PayoffForm(forms.Form):
+    loan = LoanNumberField()
+    as_of = forms.DateField(label=gettext_lazy("As of"), widget=DATE_WIDGET)
+    good_through = forms.DateField(label=gettext_lazy("Good through"), widget=DATE_WIDGET)
+    requested_by = forms.CharField(
+        label=gettext_lazy("Requested by"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Who asked: the borrower, a bank, a lawyer…"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("as_of") and data.get("good_through") and data["good_through"] < data["as_of"]:
+            self.add_error("good_through", _("The good-through date is before the as-of date."))
+        return data
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, *, field_map: dict[str, str]) -> None:
+    """Put a service's ValidationError on the form's fields (by the map), the rest on the form."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(field_map.get(name), messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# ---------------------------------------------------------------- documents, recovery, escrow
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=LoanDocument.Kind.choices)
+    file = forms.FileField(label=gettext_lazy("File"))
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("The file is larger than 50 MB."))
+        if upload.size == 0:
+            raise ValidationError(_("The file is empty."))
+        return upload
+
+
+class RecoveryForm(forms.Form):
+    recovered_on = forms.DateField(
+        label=gettext_lazy("Recovered on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    recovered_value = forms.DecimalField(
+        label=gettext_lazy("Recovered value"), min_value=0, max_digits=18, decimal_places=2
+    )
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
+    assets_to_pursue = forms.MultipleChoiceField(
+        label=gettext_lazy("Other assets to pursue (recourse)"),
+        choices=LegalCase.ASSET_KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class DisbursementForm(forms.Form):
+    payee = forms.ModelChoiceField(
+        label=gettext_lazy("Payee"), queryset=EscrowPayee.objects.filter(active=True)
+    )
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=0.01, max_digits=18, decimal_places=2)
+    due_date = forms.DateField(label=gettext_lazy("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    frequency = forms.ChoiceField(
+        label=gettext_lazy("Frequency"),
+        choices=EscrowDisbursement.Frequency.choices,
+        initial=EscrowDisbursement.Frequency.ANNUAL,
+    )
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """A form's errors on one line (`label: error; …`), for a message on the page the form posted from."""
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
+        for name, errors in form.errors.items()
+    )
+
+
+# ---------------------------------------------------------------- servicing transfers
+
+
+class TransferForm(forms.Form):
+    to_servicer = forms.ModelChoiceField(
+        label=gettext_lazy("New servicer"), queryset=Servicer.objects.filter(active=True)
+    )
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    loan_numbers = forms.CharField(
+        label=gettext_lazy("Loan numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "One a line, or separated by commas. Or leave empty and choose whose loans move."
+        ),
+    )
+    from_servicer = forms.ModelChoiceField(
+        label=gettext_lazy("All active loans of servicer"), queryset=Servicer.objects.all(), required=False
+    )
+    office = forms.ModelChoiceField(
+        label=gettext_lazy("Only of office"), queryset=Office.objects.all(), required=False
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+    def describe_fields(self) -> None:
+        """Tie each input to its help text and its errors for screen readers (WCAG 1.3.1, 3.3.1)."""
+        for name, field in self.fields.items():
+            ids = []
+            if field.help_text:
+                ids.append(f"id_{name}-help")
+            if name in self.errors:
+                ids.append(f"id_{name}-error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def clean(self):
+        data = super().clean()
+        numbers = parse_loan_numbers(data.get("loan_numbers") or "")
+        data["loan_numbers"] = numbers
+        if numbers and (data.get("from_servicer") or data.get("office")):
+            raise ValidationError(_("Give loan numbers or a servicer/office to move from, not both."))
+        if not numbers and not data.get("from_servicer") and not data.get("office"):
+            self.add_error("loan_numbers", _("Give loan numbers, or a servicer or office to move from."))
+        return data
