@@ -1,7 +1,337 @@
-"""Servicing admin: each area registers its models in its own module, imported here."""
+"""Servicing admin: reference data editable (waterfalls, payees, rules), records read-only (postings, payoff
+statements, notices, transfers, recoveries). Postings are never changed (SRV-4); a document is deleted only once
+its retention period is over (SRV-3, `documents.document_can_be_deleted`)."""
 
-from . import (
-    admin_escrow_recovery,  # noqa: F401
-    admin_ledger,  # noqa: F401
-    admin_notices,  # noqa: F401
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import ReadOnlyAdmin
+
+from .documents import document_can_be_deleted
+from .models import (
+    CollateralRecovery,
+    EscrowAccount,
+    EscrowDisbursement,
+    EscrowPayee,
+    LegalCase,
+    LoanDocument,
+    LoanProgram,
+    PaymentNotice,
+    PaymentWaterfall,
+    PayoffStatement,
+    Posting,
+    RecourseRule,
+    RetentionRule,
+    ServicerContact,
+    ServicingTransfer,
+    TransferNotice,
 )
+
+# ---------------------------------------------------------------- the ledger
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "loan",
+        "effective_date",
+        "kind",
+        "amount",
+        "currency",
+        "debit_account",
+        "credit_account",
+        "price",
+        "external_id",
+        "created_at",
+        "created_by",
+    ]
+    list_filter = ["kind", "currency", "debit_account", "credit_account"]
+    search_fields = ["=loan__loan_number", "=external_id"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["loan", "created_by"]
+    raw_id_fields = ["loan", "parent", "reverses", "created_by"]
+    show_full_result_count = False  # COUNT(*) on a large ledger costs more than the page
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(PaymentWaterfall)
+class PaymentWaterfallAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "loan_type", "order", "overpayment"]
+    list_filter = ["overpayment", "loan_type"]
+    search_fields = ["order"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["loan_type", "order", "overpayment"],
+                "description": _(
+                    "A payment pays what is due bucket by bucket in this order; what is left is an overpayment. "
+                    "The row without a loan type applies to every loan type without its own row."
+                ),
+            },
+        )
+    ]
+
+
+@admin.register(PayoffStatement)
+class PayoffStatementAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "as_of", "good_through", "total", "currency", "issued_at", "issued_by"]
+    list_filter = ["currency"]
+    search_fields = ["=loan__loan_number", "requested_by"]
+    date_hierarchy = "issued_at"
+    list_select_related = ["loan", "issued_by"]
+    show_full_result_count = False
+
+
+# ---------------------------------------------------------------- payment notices (SRV-2)
+
+
+@admin.register(PaymentNotice)
+class PaymentNoticeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "loan",
+        "due_date",
+        "interest_date",
+        "amount",
+        "currency",
+        "channel",
+        "state",
+        "business_date",
+        "sent_at",
+    ]
+    list_filter = ["state", "channel", "currency", "language", "due_date", "batch_date"]
+    search_fields = ["loan__loan_number", "loan__borrower__name", "recipient"]
+    date_hierarchy = "due_date"
+    list_select_related = ["loan"]
+    # A raw id, not a select of every loan, keeps the page fast at a million loans.
+    raw_id_fields = ["loan"]
+    readonly_fields = ["letter_batch_link"]
+    show_full_result_count = False
+
+    @admin.display(description=_("letter batch"))
+    def letter_batch_link(self, obj: PaymentNotice) -> str:
+        if obj.channel != PaymentNotice.Channel.LETTER or obj.batch_date is None:
+            return "—"
+        url = reverse("servicing:notice-letters") + f"?date={obj.batch_date.isoformat()}"
+        return format_html('<a href="{}">{}</a>', url, obj.batch_date.isoformat())
+
+
+# ---------------------------------------------------------------- escrow
+
+
+class EscrowDisbursementInline(admin.TabularInline):
+    model = EscrowDisbursement
+    fk_name = "account"
+    extra = 0
+    fields = ["payee", "amount", "due_date", "frequency", "state", "description", "paid_on", "shortage"]
+    readonly_fields = ["paid_on", "shortage"]
+    autocomplete_fields = ["payee"]
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        # Rows shown here are read-only (a paid one is a record); change a scheduled one on its own page.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EscrowAccount)
+class EscrowAccountAdmin(admin.ModelAdmin):
+    list_display = ["loan", "opened_on", "monthly_deposit", "active", "balance"]
+    list_filter = ["active", "opened_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name"]
+    date_hierarchy = "opened_on"
+    raw_id_fields = ["loan"]
+    list_select_related = ["loan"]
+    inlines = [EscrowDisbursementInline]
+
+    @admin.display(description=_("escrow balance"))
+    def balance(self, obj: EscrowAccount):
+        from .escrow import escrow_balance
+
+        return escrow_balance(loan=obj.loan)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the ledger keeps its postings; close an account by unticking active
+
+
+@admin.register(EscrowPayee)
+class EscrowPayeeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "account", "reference", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "account", "reference"]
+
+
+@admin.register(EscrowDisbursement)
+class EscrowDisbursementAdmin(admin.ModelAdmin):
+    list_display = ["due_date", "account", "payee", "amount", "frequency", "state", "paid_on", "shortage"]
+    list_filter = ["state", "frequency", "payee__kind", "due_date"]
+    search_fields = ["account__loan__loan_number", "payee__name", "description"]
+    date_hierarchy = "due_date"
+    raw_id_fields = ["account"]
+    autocomplete_fields = ["payee"]
+    list_select_related = ["account__loan", "payee"]
+    readonly_fields = ["paid_on", "posting", "shortage", "previous", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A paid disbursement is a record: its posting is in the ledger.
+        if obj is not None and obj.state == EscrowDisbursement.State.PAID:
+            return [f.name for f in obj._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.state == EscrowDisbursement.State.PAID:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# ---------------------------------------------------------------- transfers
+
+
+@admin.register(ServicerContact)
+class ServicerContactAdmin(admin.ModelAdmin):
+    list_display = ["servicer", "phone", "email", "payment_account"]
+    list_filter = ["servicer__active"]
+    search_fields = ["servicer__code", "servicer__name", "email", "payment_account"]
+
+
+@admin.register(ServicingTransfer)
+class ServicingTransferAdmin(ReadOnlyAdmin):
+    list_display = [
+        "effective_date",
+        "from_servicer",
+        "to_servicer",
+        "loan_count",
+        "state",
+        "applied_at",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["state", "to_servicer", "from_servicer", "effective_date"]
+    search_fields = ["to_servicer__code", "to_servicer__name", "reason", "notices__loan__loan_number"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["from_servicer", "to_servicer", "created_by"]
+
+
+@admin.register(TransferNotice)
+class TransferNoticeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "loan",
+        "borrower",
+        "old_servicer",
+        "new_servicer",
+        "effective_date",
+        "language",
+        "channel",
+        "sent_at",
+    ]
+    list_filter = ["channel", "language", "new_servicer", "effective_date"]
+    search_fields = ["loan__loan_number", "borrower__name", "subject"]
+    date_hierarchy = "effective_date"
+    list_select_related = ["loan", "borrower", "old_servicer", "new_servicer"]
+
+
+# ---------------------------------------------------------------- documents
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "years", "from_year_end", "is_default", "note"]
+    list_filter = ["is_default", "from_year_end", "years"]
+    search_fields = ["jurisdiction", "note"]
+
+
+@admin.register(LoanDocument)
+class LoanDocumentAdmin(admin.ModelAdmin):
+    list_display = ["loan", "kind", "original_name", "size", "uploaded_by", "uploaded_at", "retain_until"]
+    list_filter = ["kind", "jurisdiction", "uploaded_at"]
+    search_fields = ["loan__loan_number", "original_name", "=sha256", "description"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["loan", "uploaded_by"]
+    readonly_fields = [
+        "loan",
+        "file",
+        "original_name",
+        "size",
+        "content_type",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "jurisdiction",
+        "retain_until",
+    ]
+    actions = None  # no bulk delete: each deletion is judged against its retention period
+
+    def has_add_permission(self, request):
+        return False  # documents are uploaded on the loan page, where the checksum and retention are set
+
+    def has_delete_permission(self, request, obj=None):
+        # SRV-3: not before the retention period ends (the model and the database refuse it too).
+        if obj is not None and not document_can_be_deleted(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# ---------------------------------------------------------------- recovery
+
+
+@admin.register(LoanProgram)
+class LoanProgramAdmin(admin.ModelAdmin):
+    list_display = ["loan", "program"]
+    list_filter = ["program"]
+    search_fields = ["loan__loan_number"]
+    raw_id_fields = ["loan"]
+
+
+@admin.register(RecourseRule)
+class RecourseRuleAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "program", "recourse", "is_default", "note"]
+    list_filter = ["recourse", "program", "is_default"]
+    search_fields = ["jurisdiction", "note"]
+
+
+@admin.register(CollateralRecovery)
+class CollateralRecoveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "loan",
+        "recovered_on",
+        "outstanding_balance",
+        "recovered_value",
+        "deficiency",
+        "currency",
+        "recourse",
+        "outcome",
+        "recorded_by",
+    ]
+    list_filter = ["outcome", "recourse", "currency", "recovered_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name", "description"]
+    date_hierarchy = "recovered_on"
+    list_select_related = ["loan", "recorded_by"]
+
+
+@admin.register(LegalCase)
+class LegalCaseAdmin(admin.ModelAdmin):
+    list_display = ["loan", "opened_on", "amount", "currency", "state", "assigned_to", "closed_on"]
+    list_filter = ["state", "currency", "opened_on"]
+    search_fields = ["loan__loan_number", "loan__borrower__name", "notes"]
+    date_hierarchy = "opened_on"
+    list_select_related = ["loan", "assigned_to"]
+    readonly_fields = ["loan", "recovery", "opened_on", "amount", "currency"]
+    raw_id_fields = ["assigned_to"]
+
+    def has_add_permission(self, request):
+        return False  # opened by recording a recovery (REC-1)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
