@@ -11,7 +11,7 @@ The nightly run has two idempotent steps, so a run that dies anywhere can simply
    sending, rows locked with SKIP LOCKED so parallel senders never take the same row), sent, and marked sent;
    a crash between claim and mark leaves them `sending`, which is never sent again automatically (at most once:
    a borrower must not get two notices; a person looks at what was left in `sending`). Letter notices are put in
-   the mail room's letter batch of the business date (a printable page and a CSV, servicing.views_notices).
+   the mail room's letter batch of the business date (a printable page and a CSV, servicing.views.notices).
 
 A payment notice is a service notice the loan agreement requires, not marketing: it goes to borrowers marked
 "do not contact" as well (do-not-contact governs campaigns and retention calls).
@@ -20,9 +20,8 @@ A payment notice is a service notice the loan agreement requires, not marketing:
 import datetime
 import logging
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
-from itertools import islice
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -31,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from common.bankdays import next_bank_day
+from common.bulk import chunked
 from common.jobs import job_run
 from common.models import JobRun
 from common.templatetags.money import format_money
@@ -65,12 +65,6 @@ _LOAN_FIELDS = (
     "borrower__preferred_language",
 )
 _NoticeLoan = namedtuple("_NoticeLoan", [field.replace("borrower__", "borrower_") for field in _LOAN_FIELDS])
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _notice_loans(*, start: datetime.date, end: datetime.date) -> Iterator[_NoticeLoan]:
@@ -119,7 +113,7 @@ def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 
     until = business_date + datetime.timedelta(days=days_ahead)
     loans = _notice_loans(start=business_date - _MAX_DUE_SHIFT, end=until)
     created = 0
-    for chunk in _chunks(loans, CHUNK):
+    for chunk in chunked(loans, CHUNK):
         # First the dates alone (cheap), then what already exists, then the amounts of what is new.
         due = []
         for loan in chunk:

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from common.bulk import chunked
 from loanregister.choices import LoanStatus
 from loanregister.models import Borrower, Loan, Office, Servicer, ServicerAssignment
 
@@ -35,11 +36,6 @@ def parse_loan_numbers(text: str) -> list[str]:
     for part in text.replace(",", " ").replace(";", " ").split():
         seen.setdefault(part.strip(), None)
     return [number for number in seen if number]
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _named(numbers: Iterable[str]) -> str:
@@ -124,7 +120,7 @@ def servicing_transfer(
 
     ids = [loan.pk for loan in loans]
     open_since: dict[int, datetime.date] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids, _CHUNK):
         open_since.update(
             ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).values_list(
                 "loan_id", "since"
@@ -138,7 +134,7 @@ def servicing_transfer(
             _("These loans have had their servicer only since this date or later: %s") % _named(too_early)
         )
     pending: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids, _CHUNK):
         pending.update(
             TransferNotice.objects.filter(
                 loan_id__in=chunk, transfer__state=ServicingTransfer.State.SCHEDULED
@@ -194,7 +190,7 @@ def _apply(
 
     # Close the open assignments in one UPDATE per chunk; a loan with none (booked before assignments were
     # kept) gets its old servicer's period recorded, so the history has no gap.
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids, _CHUNK):
         ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).update(until=effective_date)
     missing = [loan for loan in loans if loan.pk not in open_since]
     ServicerAssignment.objects.bulk_create(
@@ -227,7 +223,7 @@ def _apply(
 
     # Every loan gets the same servicer and date: one UPDATE per chunk (not bulk_update's CASE per row), then
     # bulk_update_with_history with no fields writes just the history rows, one per loan, with the acting user.
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids, _CHUNK):
         Loan.objects.filter(pk__in=chunk).update(
             servicer=to_servicer, servicer_since=effective_date, updated_at=now
         )
@@ -272,7 +268,7 @@ def servicing_transfers_apply(*, business_date: datetime.date) -> dict[str, int]
                 .order_by("pk")
             )
             open_since: dict[int, datetime.date] = {}
-            for chunk in _chunks([loan.pk for loan in loans]):
+            for chunk in chunked([loan.pk for loan in loans], _CHUNK):
                 open_since.update(
                     ServicerAssignment.objects.filter(loan_id__in=chunk, until__isnull=True).values_list(
                         "loan_id", "since"
@@ -325,7 +321,7 @@ def _notices(
     # Every borrower of the loan is told: the borrower and each co-borrower, in their own language.
     co_borrowers: dict[int, list[Borrower]] = defaultdict(list)
     through = Loan.co_borrowers.through
-    for chunk in _chunks([loan.pk for loan in loans]):
+    for chunk in chunked([loan.pk for loan in loans], _CHUNK):
         for row in through.objects.filter(loan_id__in=chunk).select_related("borrower").order_by("pk"):
             co_borrowers[row.loan_id].append(row.borrower)
     addressees = [

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+from common.models import MONEY  # one definition of a money column
+
 _BREAKDOWN = F("principal") + F("interest") + F("fees") + F("escrow")
 _HALF_CENT = Value(Decimal("0.005"))
 
