@@ -6,6 +6,7 @@ through `export_to_file`), so the file is the same whichever way it was made. Th
 bytes are tested against (`use_copy=False`), rows come from a server-side cursor (`.iterator(chunk_size=...)`) of
 plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
 first and fills in its row count when the stream ends (or marks it incomplete when the download breaks off).
+Every text cell is neutralized against spreadsheet formulas on the way out (common/exports.py), in every format.
 
 Order: event_date, then loan_number (then event, for a loan with two events on one date). The web list is
 ordered (event_date, id) for its keyset pages; a campaign file is easier to check by loan number.
@@ -24,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.exports import neutralize
 from common.models import ExportLog
 
 from . import exports_copy
@@ -300,9 +302,7 @@ def _csv_chunks(rows: QuerySet, dialect: Dialect, contact_details: bool):
         comma = dialect.decimal != "."
         source = rows.iterator(chunk_size=CHUNK_SIZE)
         while batch := list(islice(source, CHUNK_SIZE)):
-            if comma or blank:
-                batch = [_adapt(row, blank, comma) for row in batch]
-            writer.writerows(batch)
+            writer.writerows([_adapt(row, blank, comma) for row in batch])
             counter.rows += len(batch)
             yield sink.take().encode("utf-8")
 
@@ -310,7 +310,7 @@ def _csv_chunks(rows: QuerySet, dialect: Dialect, contact_details: bool):
 
 
 def _adapt(row: tuple, blank: list[int], comma: bool) -> list:
-    cells = list(row)
+    cells = [neutralize(cell) for cell in row]
     for index in blank:
         cells[index] = None
     if comma and cells[_BALANCE] is not None:
@@ -331,7 +331,7 @@ def _xlsx_chunks(rows: QuerySet, contact_details: bool):
             sheet.append(HEADER)
             blank = _blank_contacts(contact_details)
             for row in rows.iterator(chunk_size=CHUNK_SIZE):
-                cells = list(row)
+                cells = [neutralize(cell) for cell in row]
                 for index in blank:
                     cells[index] = None
                 sheet.append(cells)

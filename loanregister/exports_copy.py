@@ -9,7 +9,8 @@ The bytes equal the Python path's (exports._csv_chunks) for both dialects: the S
 that path does (the dialect's decimal separator, contact columns blanked, empty text as NULL because COPY would
 quote an empty string), and COPY's quoting rule (delimiter, quote, CR or LF in the value) is the Python path's.
 The header (and the BOM) are written by Python, since the SELECT's column aliases cannot carry the header's names
-(they clash with the model's fields).
+(they clash with the model's fields). Text cells that a spreadsheet would run as a formula get a leading `'` in the
+SELECT (common.exports.neutralized), as the Python path does with common.exports.neutralize.
 """
 
 import queue
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 from django.db import connections
 from django.db.models import CharField, F, QuerySet, TextField, Value
 from django.db.models.functions import Cast, NullIf, Replace
+
+from common.exports import neutralized
 
 CHUNK_BYTES = 64 * 1024  # what the web stream yields at a time
 QUEUE_CHUNKS = 8  # chunks the copy thread may run ahead of the client: the memory bound (~0.5 MB)
@@ -55,7 +58,8 @@ def copy_queryset(
             if decimal != ".":
                 expression = Replace(expression, Value("."), Value(decimal), output_field=TextField())
         elif path in _TEXT_PATHS:
-            expression = NullIf(F(path), Value(""))
+            expression = neutralized(NullIf(F(path), Value("")))  # a formula-like text gets its leading '
+
         else:
             expression = F(path)  # dates print ISO (PostgreSQL's default DateStyle, as Python's str())
         expressions[f"c{index}"] = expression
