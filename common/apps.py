@@ -8,3 +8,6 @@ class CommonConfig(AppConfig):
 
     name = "common"
     verbose_name = _("Shared records")
+
+    def ready(self) -> None:
+        from . import signin  # noqa: F401  (connects its receivers)
