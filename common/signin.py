@@ -3,8 +3,8 @@ and whether it succeeded. django-axes counts the failures and locks out; its own
 
 import logging
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 logger = logging.getLogger("loanregister.signin")
