@@ -35,7 +35,7 @@ SERIAL = "serial"
 BULLET = "bullet"
 INTEREST_ONLY = "interest_only"
 AMORTIZATIONS = (ANNUITY, SERIAL, BULLET, INTEREST_ONLY)
-# The `loan_schedule` command's and the loan page's CSV columns (DESIGN.md contract).
+# The `loan_schedule` command's and the loan page's CSV columns (docs/requirements.md §3).
 SCHEDULE_COLUMNS = ["period", "due_date", "payment", "interest", "principal", "balance"]
 
 # Enough digits that the annuity factor (1 + r)^N for N up to thousands is exact far below a cent.
