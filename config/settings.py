@@ -198,6 +198,10 @@ SERVICING_FIRM_NAME = env_str("SERVICING_FIRM_NAME", "")
 SERVICING_PAYMENT_ACCOUNT = env_str("SERVICING_PAYMENT_ACCOUNT", "")
 SERVICING_HELP_PHONE = env_str("SERVICING_HELP_PHONE", "")
 SERVICING_HELP_EMAIL = env_str("SERVICING_HELP_EMAIL", "")
+# Our own servicer, which a data migration creates on a fresh database (renamed in admin afterwards): a loan file
+# with a blank `servicer` column assigns its loans to it. The settings only name it when it is created.
+OWN_SERVICER_CODE = env_str("OWN_SERVICER_CODE", "") or "OWN"
+OWN_SERVICER_NAME = env_str("OWN_SERVICER_NAME", "") or SERVICING_FIRM_NAME or "Egen administration"
 
 LOGGING = {
     "version": 1,

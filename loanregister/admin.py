@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import ReadOnlyAdmin
 
-from .forms import LoanImportForm
+from .forms import LoanImportForm, ServicerForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
@@ -32,6 +32,7 @@ class OfficeAdmin(admin.ModelAdmin):
 
 @admin.register(Servicer)
 class ServicerAdmin(admin.ModelAdmin):
+    form = ServicerForm  # only one servicer can be our own
     list_display = ["code", "name", "is_own", "active"]
     list_filter = ["is_own", "active"]
     search_fields = ["code", "name"]

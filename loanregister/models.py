@@ -71,6 +71,8 @@ class Office(models.Model):
 class Servicer(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # Exactly one servicer is our own: a fresh database gets it from a data migration (settings OWN_SERVICER_*),
+    # and a loan file's blank `servicer` means it (docs/import_loans.md).
     is_own = models.BooleanField(_("our own servicing"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
@@ -78,6 +80,14 @@ class Servicer(models.Model):
         verbose_name = _("servicer")
         verbose_name_plural = _("servicers")
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_own"],
+                condition=models.Q(is_own=True),
+                name="loanregister_servicer_one_own",
+                violation_error_message=_("Only one servicer can be our own, and another one already is."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -2,13 +2,14 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from common.bulk import bulk_change, chunked
 
 from .choices import LoanStatus, RegisterEventKind
-from .models import Loan, UserPreference
+from .models import Loan, Servicer, UserPreference
 from .preferences import language_is_supported
 from .register_cache import bump_version
 
@@ -86,6 +87,22 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
                     [kind.value, LoanStatus.ACTIVE.value, *scope_params],
                 )
     bump_version()  # cached register totals of the old contents are never read again
+
+
+def own_servicer_get_or_create() -> Servicer:
+    """Our own servicer: the one marked as our own. Made as migration 0010_own_servicer makes it when there is
+    none (a database wiped since, or whose mark was taken off in admin): the servicer with the code
+    OWN_SERVICER_CODE is marked, or else created with OWN_SERVICER_NAME."""
+    own = Servicer.objects.filter(is_own=True).first()
+    if own is not None:
+        return own
+    servicer, _created = Servicer.objects.get_or_create(
+        code=settings.OWN_SERVICER_CODE, defaults={"name": settings.OWN_SERVICER_NAME, "is_own": True}
+    )
+    if not servicer.is_own:
+        servicer.is_own = True
+        servicer.save(update_fields=["is_own"])
+    return servicer
 
 
 def user_language_set(*, user, language: str) -> UserPreference:

@@ -207,9 +207,9 @@ ROW = "L-1,Mette Hansen,fixed,DKK,2500000,4.25,2021-04-01,2051-04-01,{balance},2
 @pytest.mark.django_db
 def test_the_import_sets_a_new_loans_facts_and_hands_the_others_to_their_owners(monkeypatch):
     # given a loan imported with its balance: the ledger opens with it
-    from loanregister.models import Servicer
+    from loanregister.services import own_servicer_get_or_create
 
-    Servicer.objects.create(code="OWN", name="Own", is_own=True)
+    own_servicer_get_or_create()
     _import(ROW.format(balance="2000000.00", status="active"))
     loan = Loan.objects.get()
     assert (loan.outstanding_balance, loan.status) == (D("2000000.00"), LoanStatus.ACTIVE)

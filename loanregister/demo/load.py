@@ -23,7 +23,7 @@ from common.models import ExchangeRate
 
 from ..models import Borrower, Loan, Office, Property, RegisterEvent, Servicer, ServicerAssignment
 from ..roles import LOAN_OFFICER
-from ..services import register_events_sync
+from ..services import own_servicer_get_or_create, register_events_sync
 from .generator import (
     ASSIGNMENT_FIELDS,
     BORROWER_FIELDS,
@@ -133,7 +133,10 @@ def _reference_data() -> tuple[dict[str, int], list, list]:
         offices[code] = office.id
     servicers = []
     for code, name, is_own, share in SERVICERS:
-        servicer, _ = Servicer.objects.get_or_create(code=code, defaults={"name": name, "is_own": is_own})
+        if is_own:  # the installation's own servicer, whatever its code and name: only one can be our own
+            servicer = own_servicer_get_or_create()
+        else:
+            servicer, _ = Servicer.objects.get_or_create(code=code, defaults={"name": name, "is_own": False})
         servicers.append((servicer.id, servicer.is_own, share))
     group = Group.objects.get(name=LOAN_OFFICER)
     officers = []

@@ -31,9 +31,10 @@ OFFICES = [
     ("LPO-HER", "Låneformidling Herning", OfficeKind.LPO, "Bredgade 20, 7400 Herning", None),
 ]
 
-# (code, name, is_own, share of loans)
+# (code, name, is_own, share of loans). Our own is the installation's (migration 0010_own_servicer, settings
+# OWN_SERVICER_*), not made here: its code and name below are only what the default settings give it.
 SERVICERS = [
-    ("OWN", "Nordisk Realkredit (egen servicering)", True, 90),
+    ("OWN", "Egen administration", True, 90),
     ("LSD", "Loan Servicing Danmark A/S", False, 6),
     ("NMS", "Nordic Mortgage Servicing ApS", False, 4),
 ]

@@ -157,11 +157,11 @@ def book(transactional_db):
     import datetime
     from decimal import Decimal
 
-    from loanregister.models import Borrower, Loan, Office, Property, Servicer
-    from loanregister.services import register_events_sync
+    from loanregister.models import Borrower, Loan, Office, Property
+    from loanregister.services import own_servicer_get_or_create, register_events_sync
 
     today = datetime.date.today()
-    servicer = Servicer.objects.create(code="OWN", name="Egen administration", is_own=True)
+    servicer = own_servicer_get_or_create()  # migration 0010's, or made again after an earlier flush
     offices = [
         Office.objects.create(code="CPH", name="København", kind="home_office"),
         Office.objects.create(code="AAR", name="Aarhus", kind="branch"),

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from common.users import SYSTEM_USERNAME
-from loanregister.models import Borrower, Loan, Servicer
+from loanregister.models import Borrower, Loan
+from loanregister.services import own_servicer_get_or_create
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ CHANGED = "L-1,Mette Hansen-Berg,0101801234,fixed,DKK,1000000,3.25,2020-01-01,20
 
 @pytest.fixture(autouse=True)
 def own_servicer(db):
-    return Servicer.objects.create(code="OWN", name="Own servicing", is_own=True)
+    return own_servicer_get_or_create()  # made by migration 0010_own_servicer
 
 
 def _file(tmp_path: Path, *rows: str) -> str:

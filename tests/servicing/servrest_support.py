@@ -9,7 +9,8 @@ from servicing.models import PostingKind
 
 
 def servicer(code: str = "OWN", name: str = "Own Servicing A/S") -> Servicer:
-    return Servicer.objects.get_or_create(code=code, defaults={"name": name, "is_own": code == "OWN"})[0]
+    # update: OWN is migration 0010's own servicer, named here as the test needs
+    return Servicer.objects.update_or_create(code=code, defaults={"name": name, "is_own": code == "OWN"})[0]
 
 
 def make_loan(number: str = "L-1", *, jurisdiction: str = "DK", language: str = "da", **fields) -> Loan:

@@ -200,9 +200,9 @@ def test_import_transactions_command_exits_1_and_posts_nothing_on_a_bad_file(tmp
 def test_import_loans_then_transactions_opening_balance_starts_the_ledger():
     # given: the loan book's sample, imported with its outstanding balances
     from loanregister.loan_import import loans_import
-    from loanregister.models import Servicer
+    from loanregister.services import own_servicer_get_or_create
 
-    Servicer.objects.create(code="OWN", name="Own servicing", is_own=True)
+    own_servicer_get_or_create()
     loans_sample = SAMPLE.parent / "loans.csv"
     assert loans_import(file=loans_sample.read_bytes(), user=None, file_name="loans.csv").ok
     opening = Posting.objects.get(external_id="opening:DK-100001")
