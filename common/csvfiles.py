@@ -1,6 +1,10 @@
 """Reading the CSV files of docs/requirements.md §3: UTF-8 (a BOM allowed), comma or semicolon delimited, decimal
 point or decimal comma, ISO dates, and every problem reported as `line N: column: reason` (the header is line 1).
 
+A file that is not UTF-8 is read as Windows-1252 when it decodes as that (Danish Excel's "CSV (semikolonsepareret)"
+saves it so), and the import says so with a notice (`ErrorList.notices`); otherwise it is refused with the advice
+to save it as "CSV UTF-8".
+
 Shared by the file imports, so that they read numbers and dates the same way and report errors alike.
 Reasons are translated into the active language; management commands run untranslated (English).
 """
@@ -27,6 +31,9 @@ class ErrorList:
 
     def __init__(self) -> None:
         self._items: list[tuple[int, int, str]] = []
+        # What the reader did that the user should know although nothing is wrong (a file read as Windows-1252):
+        # shown with the result and kept on the ImportRun, whether the import succeeded or not.
+        self.notices: list[str] = []
 
     def add(self, line: int, column: str, reason: str) -> None:
         self._items.append((line, len(self._items), f"line {line}: {column}: {reason}"))
@@ -41,13 +48,64 @@ class ErrorList:
         return [text for _line, _seq, text in sorted(self._items)]
 
 
+# A multi-byte UTF-8 sequence. Windows-1252 text hardly ever holds one (it would take a letter such as Ø or æ
+# followed by €, a curly quote, a dash or one of ¡ to ¿), so a file with one is UTF-8 with a stray byte.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _line_of(data: bytes, position: int) -> int:
+    return data[:position].count(b"\n") + 1
+
+
 def decode(data: bytes, errors: ErrorList) -> str | None:
+    """The file's text: UTF-8 (a BOM allowed), else Windows-1252 with a notice, else None and an error.
+
+    Windows-1252 decodes every byte but five (0x81, 0x8D, 0x8F, 0x90, 0x9D). A file with one of those, or with a
+    NUL (UTF-16, "Unicode text"), is neither and is refused; so is a UTF-8 file with a stray byte, whose æøå a
+    Windows-1252 reading would garble.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.add(line, "file", _("not UTF-8 text (byte 0x%(byte)02x)") % {"byte": data[exc.start]})
+        stray = exc.start
+    if _UTF8_SEQUENCE.search(data):
+        errors.add(
+            _line_of(data, stray),
+            "file",
+            _(
+                "byte 0x%(byte)02x is not UTF-8, though the file has UTF-8 text elsewhere; "
+                'save it as "CSV UTF-8" in Excel and import that'
+            )
+            % {"byte": data[stray]},
+        )
         return None
+    # UTF-16 would decode as Windows-1252 too, into nonsense: its NUL bytes give it away.
+    position = data.find(b"\0")
+    if position < 0:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            position = exc.start
+    if position >= 0:
+        errors.add(
+            _line_of(data, position),
+            "file",
+            _(
+                "neither UTF-8 nor Windows-1252 text (byte 0x%(byte)02x); "
+                'save it as "CSV UTF-8" in Excel and import that'
+            )
+            % {"byte": data[position]},
+        )
+        return None
+    errors.notices.append(
+        _(
+            "The file is not UTF-8 (byte 0x%(byte)02x on line %(line)s), so it was read as Windows-1252, "
+            'as Danish Excel saves "CSV (semikolonsepareret)". Check that æ, ø, å and € came through, '
+            'or save the file as "CSV UTF-8" next time.'
+        )
+        % {"byte": data[stray], "line": _line_of(data, stray)}
+    )
+    return text
 
 
 class CsvText:

@@ -1,5 +1,6 @@
 """The shape every file-import command shares (docs/requirements.md §3): a FILE, an acting user, every bad row on
-standard error as `line N: column: reason`, exit status 1 and nothing written, or a one-line summary."""
+standard error as `line N: column: reason`, exit status 1 and nothing written, or a one-line summary. A notice of
+the reader (a file read as Windows-1252) goes to standard error first, whether the import succeeded or not."""
 
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,17 @@ class FileImportCommand(BaseCommand):
     nothing_written = "nothing was imported"
 
     def run_import(self, *, file, user, file_name: str) -> Any:
-        """Call the import service; the result has `ok`, `errors` (lines) and what `summary` reads."""
+        """Call the import service; the result has `ok`, `errors` and `notices` (lines) and what `summary`
+        reads."""
         raise NotImplementedError
 
     def summary(self, result) -> str:
         raise NotImplementedError
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="UTF-8 CSV file, comma or semicolon delimited")
+        parser.add_argument(
+            "file", help="CSV file, comma or semicolon delimited; UTF-8 (Windows-1252 is read, with a notice)"
+        )
         if self.takes_user:
             parser.add_argument(
                 "--user", default=SYSTEM_USERNAME, help=f"{self.user_help} (default: {SYSTEM_USERNAME})"
@@ -37,6 +41,8 @@ class FileImportCommand(BaseCommand):
         acting_user = self._user(user)
         with path.open("rb") as handle:
             result = self.run_import(file=handle, user=acting_user, file_name=path.name)
+        for notice in result.notices:
+            self.stderr.write(self.style.WARNING(f"{path.name}: {notice}"))
         if not result.ok:
             for line in result.errors:
                 self.stderr.write(line)

@@ -55,6 +55,8 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     errors = models.TextField(_("errors"), blank=True)
+    # What the reader did that the user should know, one a line: e.g. a file read as Windows-1252 (csvfiles.decode)
+    notices = models.TextField(_("notices"), blank=True)
 
     class Meta:
         db_table = "loanregister_importrun"

@@ -31,6 +31,7 @@ class RatesImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # e.g. the file was read as Windows-1252
 
 
 def _read(data: bytes, errors: csvfiles.ErrorList) -> dict[tuple[str, date], tuple[int, Decimal]]:
@@ -81,7 +82,7 @@ def exchange_rates_import(*, file: IO[bytes] | bytes, user, file_name: str) -> R
     data = file if isinstance(file, bytes) else file.read()
     errors = csvfiles.ErrorList()
     rates = _read(data, errors)
-    result = RatesImportResult(rows=len(rates))
+    result = RatesImportResult(rows=len(rates), notices=errors.notices)
     if errors:
         result.errors = errors.lines()
     else:
@@ -117,5 +118,6 @@ def exchange_rates_import(*, file: IO[bytes] | bytes, user, file_name: str) -> R
         updated=result.updated,
         unchanged=result.unchanged,
         errors="\n".join(result.errors),
+        notices="\n".join(result.notices),
     )
     return result

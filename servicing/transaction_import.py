@@ -77,6 +77,7 @@ class TransactionImportResult:
     posted: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # e.g. the file was read as Windows-1252
     import_run: ImportRun | None = None
 
 
@@ -371,7 +372,7 @@ def transactions_import(*, file: IO[bytes] | bytes, user, file_name: str) -> Tra
     """Post the file's transactions; all-or-nothing. See docs/import_transactions.md."""
     data = file if isinstance(file, bytes) else file.read()
     errors = _Errors()
-    result = TransactionImportResult(ok=False)
+    result = TransactionImportResult(ok=False, notices=errors.notices)
     try:
         with transaction.atomic():
             _lock()
@@ -417,4 +418,5 @@ def _record(result: TransactionImportResult, *, user, file_name: str) -> ImportR
         created=result.posted,
         unchanged=result.unchanged,
         errors="\n".join(result.errors),
+        notices="\n".join(result.notices),
     )

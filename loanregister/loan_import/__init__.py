@@ -47,6 +47,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # e.g. the file was read as Windows-1252
     created_loan_ids: list[int] = field(default_factory=list)
     updated_loan_ids: list[int] = field(default_factory=list)
     import_run: ImportRun | None = None
@@ -71,7 +72,7 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
     now = timezone.now()
     data = file if isinstance(file, bytes) else file.read()
     errors = ErrorList()
-    result = ImportResult(ok=False)
+    result = ImportResult(ok=False, notices=errors.notices)  # the reader adds to the list as it goes
     try:
         with transaction.atomic():
             _lock()
@@ -110,4 +111,5 @@ def _record(result: ImportResult, *, user, file_name: str) -> ImportRun:
         updated=result.updated,
         unchanged=result.unchanged,
         errors="\n".join(result.errors),
+        notices="\n".join(result.notices),
     )
