@@ -5,14 +5,15 @@ from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseRedirec
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+
+from common.decorators import post_only
 
 from ..preferences import language_cookie_set, language_is_supported
 from ..services import user_language_set
 
 
 @login_not_required  # the login page offers the switch too; then only the cookie is set
-@require_POST
+@post_only("home")
 def language_set(request: HttpRequest):
     language = request.POST.get("language", "")
     if not language_is_supported(language):

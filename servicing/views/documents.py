@@ -5,9 +5,11 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
+from common.decorators import post_only
 from loanregister.models import Loan
 
 from ..documents import document_delete, document_upload
@@ -15,7 +17,7 @@ from ..forms import DocumentUploadForm
 from ..models import LoanDocument
 
 
-@require_POST
+@post_only("loanregister:loan", fragment="#loan-documents")
 @permission_required("servicing.add_loandocument", raise_exception=True)
 def document_upload_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     loan = get_object_or_404(Loan.objects.select_related("property"), loan_number=loan_number)
@@ -37,6 +39,14 @@ def document_upload_view(request: HttpRequest, loan_number: str) -> HttpResponse
     return redirect("loanregister:loan", loan_number=loan.loan_number)
 
 
+def _document_loan_url(request: HttpRequest, pk: int) -> str:
+    """Where a GET of a document's delete address goes: its loan's page (the number to those who see documents)."""
+    if not request.user.has_perm("servicing.view_loandocument"):
+        return reverse("home")
+    document = get_object_or_404(LoanDocument.objects.select_related("loan"), pk=pk)
+    return reverse("loanregister:loan", args=[document.loan.loan_number])
+
+
 @require_GET
 @permission_required("servicing.view_loandocument", raise_exception=True)
 def document_download_view(request: HttpRequest, pk: int) -> FileResponse:
@@ -44,7 +54,7 @@ def document_download_view(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
 
 
-@require_POST
+@post_only(_document_loan_url, fragment="#loan-documents")
 @permission_required("servicing.delete_loandocument", raise_exception=True)
 def document_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(LoanDocument.objects.select_related("loan"), pk=pk)

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from common.decorators import post_only
 from loanregister.models import Loan
 
 from ..escrow import escrow_account_open, escrow_disbursement_schedule
@@ -16,7 +16,7 @@ from ..forms import DisbursementForm, form_errors_text
 from ..models import EscrowAccount
 
 
-@require_POST
+@post_only("loanregister:loan", fragment="#loan-escrow")
 @permission_required("servicing.add_escrowaccount", raise_exception=True)
 def escrow_open_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     loan = get_object_or_404(Loan, loan_number=loan_number)
@@ -25,7 +25,7 @@ def escrow_open_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     return redirect("loanregister:loan", loan_number=loan.loan_number)
 
 
-@require_POST
+@post_only("loanregister:loan", fragment="#loan-escrow")
 @permission_required("servicing.add_escrowdisbursement", raise_exception=True)
 def escrow_disbursement_add_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     loan = get_object_or_404(Loan, loan_number=loan_number)

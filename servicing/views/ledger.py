@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from common.decorators import post_only
 from loanregister.models import Loan
 
 from ..forms import PaymentForm, PayoffForm, ReversalForm, add_service_errors
@@ -77,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "servicing/home.html", _home_context(request))
 
 
-@require_POST
+@post_only("servicing:home", fragment="#post-payment")
 @permission_required("servicing.add_posting", raise_exception=True)
 def payment_create(request: HttpRequest) -> HttpResponse:
     form = PaymentForm(request.POST)
@@ -170,7 +171,7 @@ def payoff_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@require_POST
+@post_only("loanregister:loan", fragment="#loan-ledger")
 @permission_required("servicing.add_posting", raise_exception=True)
 def suspense_apply_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     """Apply the loan's unapplied money to what is due now (the waterfall), from the ledger panel's button."""

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from common.decorators import post_only
 from loanregister.models import Loan
 
 from ..forms import RecoveryForm
@@ -15,7 +15,7 @@ from ..models import CollateralRecovery
 from ..recovery import recovery_record
 
 
-@require_POST
+@post_only("loanregister:loan", fragment="#loan-recovery")
 @permission_required("servicing.add_collateralrecovery", raise_exception=True)
 def recovery_record_view(request: HttpRequest, loan_number: str) -> HttpResponse:
     loan = get_object_or_404(Loan, loan_number=loan_number)

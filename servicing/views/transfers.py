@@ -7,7 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+
+from common.decorators import post_only
 
 from ..forms import TransferForm
 from ..models import ServicingTransfer, TransferNotice
@@ -96,7 +97,7 @@ def transfer_letters(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "servicing/transfers_letters.html", {"transfer": transfer, "letters": letters})
 
 
-@require_POST
+@post_only("servicing:transfer-detail")
 @permission_required("servicing.transfer_servicing", raise_exception=True)
 def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_object_or_404(ServicingTransfer, pk=pk)
