@@ -49,6 +49,7 @@ class ExportLogAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "user",
+        "kind",
         "source",
         "format",
         "dialect",
@@ -56,7 +57,7 @@ class ExportLogAdmin(ReadOnlyAdmin):
         "file_name",
         "completed",
     ]
-    list_filter = ["format", "source", "completed", "include_do_not_contact"]
+    list_filter = ["kind", "format", "source", "completed", "include_do_not_contact"]
     search_fields = ["file_name", "user__username"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]

@@ -69,7 +69,18 @@ class ImportRun(models.Model):
 
 
 class ExportLog(models.Model):
-    """Every export of register data: who, when, what filter, how many rows (personal data leaves the system)."""
+    """Every export, by page or command: who, when, what kind, its parameters, how many rows (personal data leaves
+    the system). Written only by `common.exports.export_log_start` and `export_log_finish`."""
+
+    class Kind(models.TextChoices):
+        REGISTER = "register", _("Maturity register")
+        LEADS = "leads", _("Leads")
+        CAMPAIGN = "campaign", _("Campaign")
+        DELINQUENCY = "delinquency", _("Delinquency")
+        REMINDERS = "reminders", _("Reminders")
+        PIPELINE = "pipeline", _("Pipeline")
+        STATISTICS = "statistics", _("Statistics")
+        LETTERS = "letters", _("Letters")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -89,6 +100,7 @@ class ExportLog(models.Model):
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REGISTER)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     dialect = models.CharField(_("CSV dialect"), max_length=20, blank=True)

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.exports import neutralize
+from common.exports import export_log_finish, export_log_start, neutralize
 from common.models import ExportLog
 
 from . import exports_copy
@@ -172,12 +172,13 @@ def export_start(
                 % {"limit": f"{limit:,}"}
             )
     filter_json = _json_filters(filters or {})
-    log = ExportLog.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
+    log = export_log_start(
+        user=user,
+        kind=ExportLog.Kind.REGISTER,
         source=source,
-        format=fmt,
+        fmt=fmt,
         dialect=dialect if fmt == "csv" else "",
-        filters=filter_json,
+        params=filter_json,
         include_do_not_contact=include_do_not_contact,
         with_contact_details=contact_details,
         file_name=_file_name(fmt, filter_json),
@@ -210,10 +211,7 @@ def _logged(log: ExportLog, produce) -> Iterator[bytes]:
         yield from produce(counter)
         completed = True
     finally:
-        ExportLog.objects.filter(pk=log.pk).update(
-            row_count=counter.rows, completed=completed, finished_at=timezone.now()
-        )
-        log.row_count, log.completed = counter.rows, completed
+        export_log_finish(log, rows=counter.rows, completed=completed)
 
 
 def _copy_csv(log: ExportLog, ordered: QuerySet, dialect: Dialect, contact_details: bool):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.exports import export_log_finish, export_log_start, neutralize_row
 from common.models import ExportLog
 from loanregister.models import Loan
 
@@ -56,42 +57,49 @@ LETTER_CSV_COLUMNS = ["loan_number", "name", "address", "language", "due_date", 
 def letter_batch_view(request: HttpRequest) -> HttpResponse:
     """The letter notices of a batch date: one printed letter a page, or `?format=csv` for the mail room.
 
-    The CSV carries names and postal addresses out of the system, so it is logged like every export.
+    The CSV carries names and postal addresses out of the system, so it is logged like every export (kind
+    `letters`), and every cell is neutralized against spreadsheet formulas (a borrower named `=HYPERLINK(…)`).
     """
     batch_date = _batch_date(request)
     notices = letter_batch(batch_date=batch_date)
     if request.GET.get("format") == "csv":
-        log = ExportLog.objects.create(
+        log = export_log_start(
             user=request.user,
+            kind=ExportLog.Kind.LETTERS,
             source=ExportLog.Source.WEB,
-            format=ExportLog.Format.CSV,
-            filters={"letter_batch": batch_date.isoformat()},
+            fmt=ExportLog.Format.CSV,
+            params={"letter_batch": batch_date.isoformat()},
             include_do_not_contact=True,
             with_contact_details=True,
             file_name=f"payment-notice-letters-{batch_date.isoformat()}.csv",
         )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{log.file_name}"'
-        writer = csv.writer(response, lineterminator="\n")
+        # Lines end in CRLF (RFC 4180), so that the writer quotes a cell holding a CR as it does one holding LF.
+        writer = csv.writer(response, lineterminator="\r\n")
         writer.writerow(LETTER_CSV_COLUMNS)
         count = 0
-        for notice in notices.iterator(chunk_size=2000):
-            borrower = notice.loan.borrower
-            writer.writerow(
-                [
-                    notice.loan.loan_number,
-                    borrower.name,
-                    borrower.address,
-                    notice.language,
-                    notice.due_date.isoformat(),
-                    f"{notice.amount}",
-                    notice.currency,
-                ]
-            )
-            count += 1
-        ExportLog.objects.filter(pk=log.pk).update(
-            row_count=count, completed=True, finished_at=timezone.now()
-        )
+        try:
+            for notice in notices.iterator(chunk_size=2000):
+                borrower = notice.loan.borrower
+                writer.writerow(
+                    neutralize_row(
+                        [
+                            notice.loan.loan_number,
+                            borrower.name,
+                            borrower.address,
+                            notice.language,
+                            notice.due_date.isoformat(),
+                            notice.amount,  # a number: never neutralized
+                            notice.currency,
+                        ]
+                    )
+                )
+                count += 1
+        except Exception as exc:
+            export_log_finish(log, rows=count, completed=False, error=str(exc)[:2000])
+            raise
+        export_log_finish(log, rows=count)
         return response
     # A big batch prints in parts: LETTERS_PER_PAGE letters a page.
     page = Paginator(notices, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
