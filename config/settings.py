@@ -173,6 +173,9 @@ NIGHTLY_JOBS = {
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
     "servicing_transfers": ("servicing.tasks.servicing_transfers_task", 0, 15),
     "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
+    # after the servicing jobs, then the digests (docs/requirements.md §5's order within a night)
+    "maturity_radar": ("loanregister.tasks.maturity_radar_task", 3, 0),
+    "lead_digests": ("loanregister.tasks.lead_digests_task", 3, 30),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {
@@ -198,6 +201,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "servicing@example.dk")
+# The address people open the app at (e.g. https://laan.example.dk), for links in e-mails such as the lead digest;
+# without it the e-mails name the page instead of linking to it.
+SITE_URL = env_str("SITE_URL", "")
 # What the payment notices (SRV-2) tell borrowers: who writes, where to pay, where to get help (COL-6).
 SERVICING_FIRM_NAME = env_str("SERVICING_FIRM_NAME", "")
 SERVICING_PAYMENT_ACCOUNT = env_str("SERVICING_PAYMENT_ACCOUNT", "")

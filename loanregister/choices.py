@@ -65,3 +65,57 @@ PAYMENTS_PER_YEAR_CHOICES = [
     (12, _("Monthly")),
     (26, _("Every other week")),
 ]
+
+
+# --- leads and the contact log (docs/requirements.md REG-2, §5) ----------------------------------------------
+
+
+class LeadEvent(models.TextChoices):
+    """What a lead is about: a register event the radar found (REG-3). The conversion radar adds `conversion`."""
+
+    MATURITY = "maturity", _("Maturity")
+    RATE_RESET = "rate_reset", _("Rate reset")
+    INTEREST_ONLY_END = "interest_only_end", _("End of interest-only")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    OFFER_MADE = "offer_made", _("Offer made")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+    OBSOLETE = "obsolete", _("Obsolete")
+
+
+# A lead is open while someone may still work it; at most one open lead per loan and event (a partial unique index).
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.OFFER_MADE)
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+    SMS = "sms", _("SMS")
+    MEETING = "meeting", _("Meeting")
+
+
+class ContactDirection(models.TextChoices):
+    OUT = "out", _("Outgoing")
+    IN = "in", _("Incoming")
+
+
+class ContactPurpose(models.TextChoices):
+    """Why we were in touch: the contact governor counts `marketing` only (leads and campaigns)."""
+
+    MARKETING = "marketing", _("Marketing")
+    SERVICING = "servicing", _("Servicing")
+    COLLECTIONS = "collections", _("Collections")
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached the borrower")
+    NO_ANSWER = "no_answer", _("No answer")
+    MESSAGE_LEFT = "message_left", _("Message left")
+    SENT = "sent", _("Sent")
+    WRONG_CONTACT = "wrong_contact", _("Wrong number or address")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +11,16 @@ from simple_history.models import HistoricalRecords
 from common.models import MONEY  # noqa: E402  (one definition of a money column)
 
 from .choices import (
+    OPEN_LEAD_STATUSES,
     PAYMENTS_PER_YEAR_CHOICES,
     Amortization,
+    ContactChannel,
+    ContactDirection,
+    ContactOutcome,
+    ContactPurpose,
     Language,
+    LeadEvent,
+    LeadStatus,
     LoanStatus,
     LoanType,
     OfficeKind,
@@ -37,6 +44,16 @@ class Office(models.Model):
     )
     branch_capacity_granted_on = models.DateField(_("branch capacity granted on"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # docs/requirements.md §5 "Staff and offices": the radar gives a loan without a responsible officer to this one.
+    default_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("default loan officer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Gets the leads of this office's loans that have no responsible officer."),
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -61,6 +78,17 @@ class Office(models.Model):
             raise ValidationError(
                 {"branch_capacity_granted_on": _("Give the date branch capacity was granted.")}
             )
+        if self.default_officer_id:
+            profile = (
+                StaffProfile.objects.filter(user_id=self.default_officer_id).select_related("office").first()
+            )
+            if profile is not None and profile.office_id != self.pk:
+                raise ValidationError(
+                    {
+                        "default_officer": _("%(user)s works at %(office)s, not at this office.")
+                        % {"user": profile.user, "office": profile.office}
+                    }
+                )
 
     @property
     def can_make_loans(self) -> bool:
@@ -382,3 +410,200 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language})"
+
+
+# --- staff, leads and the contact log (docs/requirements.md REG-2 and §5) -------------------------------------
+
+
+class StaffProfile(models.Model):
+    """docs/requirements.md §5 "Staff and offices": the office a staff user works at, edited in admin."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        ordering = ["office", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.office.code})"
+
+
+class RadarHorizon(models.Model):
+    """How many days before a register event the maturity radar makes it a lead (REG-2): reference data an admin
+    edits. A fresh database has maturity 180, rate reset 120, end of interest-only 90 (migration 0013); an event
+    kind without a horizon gets no leads."""
+
+    event = models.CharField(_("event"), max_length=20, choices=RegisterEventKind.choices, unique=True)
+    days = models.PositiveSmallIntegerField(
+        _("days ahead"),
+        validators=[MaxValueValidator(3650)],
+        help_text=_(
+            "A loan whose event falls between the business date and this many days later becomes a lead."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("radar horizon")
+        verbose_name_plural = _("radar horizons")
+        ordering = ["event"]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}: {self.days}"
+
+
+class LeadDigest(models.Model):
+    """One officer's e-mail of their new leads for one business date: the unique key sends it once a night."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    business_date = models.DateField(_("business date"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("lead digest")
+        verbose_name_plural = _("lead digests")
+        ordering = ["-business_date", "officer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer", "business_date"], name="one_lead_digest_per_officer_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} {self.business_date} {self.state}"
+
+
+_OPEN = Q(status__in=[status.value for status in OPEN_LEAD_STATUSES])
+
+
+class Lead(models.Model):
+    """Work for a loan officer (REG-2): a loan within reach of a register event, found by the maturity radar
+    (loanregister/leads/radar.py), worked through its statuses, with the contacts logged on it.
+
+    The radar writes leads set-based in SQL (with their history rows); a person changes them through
+    loanregister.leads.work. `officer` empty is the unassigned queue a sales manager works.
+    """
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="leads")
+    event = models.CharField(_("event"), max_length=20, choices=LeadEvent.choices)
+    event_date = models.DateField(_("event date"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    found_on = models.DateField(_("found on"), help_text=_("The business date the radar found it."))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"))
+    # The digest e-mail that told its officer about it (set when the digest is made; cleared on reassignment).
+    digest = models.ForeignKey(
+        LeadDigest,
+        verbose_name=_("digest"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at", "digest"])
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["event_date", "id"]
+        permissions = [
+            ("work_lead", _("Can work own leads: log contacts, move their status")),
+            ("reassign_lead", _("Can see every lead, reassign leads and work the unassigned queue")),
+            ("export_leads", _("Can export leads")),
+            ("preview_radar", _("Can see what tonight's maturity radar would do")),
+        ]
+        constraints = [
+            # The radar's ON CONFLICT target: a re-run, a resumed run or two runs at once never make a second one.
+            models.UniqueConstraint(
+                fields=["loan", "event"], condition=_OPEN, name="one_open_lead_per_loan_and_event"
+            ),
+            models.CheckConstraint(
+                condition=(_OPEN & Q(closed_on__isnull=True)) | (~_OPEN & Q(closed_on__isnull=False)),
+                name="lead_closed_on_when_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["officer", "status", "event_date"], name="lead_officer_status_date"),
+            models.Index(fields=["status", "event_date"], name="lead_status_date"),
+            models.Index(fields=["loan", "event", "event_date"], name="lead_loan_event_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan} {self.event} {self.event_date} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_LEAD_STATUSES
+
+
+class ContactLog(models.Model):
+    """docs/requirements.md §5 "Contact log": every contact with a borrower, whoever made it and why. Written by
+    `loanregister.contacts.contact_log_add` only; leads read it now, campaigns and collections cases add their
+    nullable links when they come. The contact governor counts `purpose = marketing`."""
+
+    borrower = models.ForeignKey(
+        Borrower, verbose_name=_("borrower"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=ContactChannel.choices)
+    direction = models.CharField(_("direction"), max_length=3, choices=ContactDirection.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices)
+    contacted_on = models.DateField(_("date"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ContactOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contact log")
+        ordering = ["-contacted_on", "-id"]
+        indexes = [
+            # the contact governor: a borrower's marketing contacts in a period
+            models.Index(
+                fields=["borrower", "purpose", "contacted_on"], name="contact_borrower_purpose_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on} {self.borrower} {self.channel} {self.purpose}"

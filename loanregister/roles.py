@@ -3,22 +3,30 @@
 from django.utils.translation import gettext_lazy as _
 
 LOAN_OFFICER = "loan_officer"
+SALES_MANAGER = "sales_manager"
 RETENTION_TEAM = "retention_team"
+RETENTION_MANAGER = "retention_manager"
 SERVICING = "servicing"
 COLLECTIONS = "collections"
+COLLECTIONS_MANAGER = "collections_manager"
 LPO_PROCESSOR = "lpo_processor"
 LPO_MANAGER = "lpo_manager"
+BRANCH_LENDER = "branch_lender"
 UNDERWRITER = "home_office_underwriter"
 REPORTING = "reporting"
 ADMIN = "admin"
 
 ROLE_LABELS = {
     LOAN_OFFICER: _("Loan officer"),
+    SALES_MANAGER: _("Sales manager"),
     RETENTION_TEAM: _("Retention team"),
+    RETENTION_MANAGER: _("Retention manager"),
     SERVICING: _("Servicing"),
     COLLECTIONS: _("Collections"),
+    COLLECTIONS_MANAGER: _("Collections manager"),
     LPO_PROCESSOR: _("LPO processor"),
     LPO_MANAGER: _("LPO production manager"),
+    BRANCH_LENDER: _("Branch lender"),
     UNDERWRITER: _("Home-office underwriter"),
     REPORTING: _("Reporting"),
     ADMIN: _("Admin"),
@@ -34,10 +42,24 @@ _REGISTER_READ = [
     "loanregister.view_servicerassignment",
 ]
 
+# Working leads (REG-2): an officer works their own; a sales manager sees them all, reassigns them, works the
+# unassigned queue, exports them and sees what tonight's radar would do.
+_LEADS_WORK = ["loanregister.view_lead", "loanregister.work_lead", "loanregister.view_contactlog"]
+_LEADS_MANAGE = _LEADS_WORK + [
+    "loanregister.reassign_lead",
+    "loanregister.export_leads",
+    "loanregister.preview_radar",
+    "loanregister.view_staffprofile",
+]
+
 # Permissions by role. Later apps extend this map with their own permissions in their own data migrations.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    LOAN_OFFICER: _REGISTER_READ + ["loanregister.view_contact_details"],
+    LOAN_OFFICER: _REGISTER_READ + ["loanregister.view_contact_details"] + _LEADS_WORK,
+    SALES_MANAGER: _REGISTER_READ + ["loanregister.view_contact_details"] + _LEADS_MANAGE,
     RETENTION_TEAM: _REGISTER_READ + ["loanregister.export_register", "loanregister.view_contact_details"],
+    # campaigns (issue 10 item 3) add freezing and exporting them, and the contact cap
+    RETENTION_MANAGER: _REGISTER_READ
+    + ["loanregister.export_register", "loanregister.view_contact_details", "loanregister.view_contactlog"],
     SERVICING: _REGISTER_READ
     + [
         "loanregister.view_national_id",
@@ -46,8 +68,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "loanregister.change_loan",
     ],
     COLLECTIONS: _REGISTER_READ + ["loanregister.view_national_id", "loanregister.view_contact_details"],
+    # collections adds assigning its queue and approving hardship plans
+    COLLECTIONS_MANAGER: _REGISTER_READ
+    + ["loanregister.view_national_id", "loanregister.view_contact_details", "loanregister.view_contactlog"],
     LPO_PROCESSOR: ["loanregister.view_office", "loanregister.view_borrower"],
     LPO_MANAGER: ["loanregister.view_office", "loanregister.view_borrower"],
+    # origination adds deciding applications and setting terms (LPO-3, LPO-4), and what that needs to see
+    BRANCH_LENDER: list(_REGISTER_READ),
     UNDERWRITER: _REGISTER_READ + ["loanregister.view_national_id"],
     REPORTING: _REGISTER_READ,
     ADMIN: _REGISTER_READ
@@ -66,6 +93,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "loanregister.export_register",
         "loanregister.view_national_id",
         "loanregister.view_contact_details",
+        *_LEADS_MANAGE,
+        "loanregister.add_staffprofile",
+        "loanregister.change_staffprofile",
+        "loanregister.delete_staffprofile",
+        "loanregister.view_radarhorizon",
+        "loanregister.change_radarhorizon",
+        "loanregister.view_leaddigest",
         "common.view_jobrun",
         "common.view_importrun",
         "auth.view_user",

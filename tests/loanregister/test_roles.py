@@ -1,5 +1,5 @@
-"""The nine roles of docs/requirements.md exist after migrations, as groups with the permissions each needs and no
-more."""
+"""The thirteen roles of docs/requirements.md §5 exist after migrations, as groups with the permissions each needs and
+no more."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -11,13 +11,17 @@ from loanregister.roles import ROLE_LABELS, ROLE_PERMISSIONS, sync_role_permissi
 
 pytestmark = pytest.mark.django_db
 
-NINE_ROLES = {
+ROLES = {
     "loan_officer",
+    "sales_manager",
     "retention_team",
+    "retention_manager",
     "servicing",
     "collections",
+    "collections_manager",
     "lpo_processor",
     "lpo_manager",
+    "branch_lender",
     "home_office_underwriter",
     "reporting",
     "admin",
@@ -42,11 +46,11 @@ def _group_permissions(role: str) -> set[str]:
     }
 
 
-def test_the_nine_role_groups_exist_after_migrations():
+def test_the_role_groups_of_the_requirements_exist_after_migrations():
     # given a database built by the migrations (pytest-django runs them)
     # then there is one group per role of docs/requirements.md
-    assert set(ROLE_LABELS) == NINE_ROLES
-    assert NINE_ROLES <= set(Group.objects.values_list("name", flat=True))
+    assert set(ROLE_LABELS) == ROLES
+    assert ROLES <= set(Group.objects.values_list("name", flat=True))
 
 
 def test_each_group_has_the_permissions_roles_py_gives_it():
@@ -56,15 +60,22 @@ def test_each_group_has_the_permissions_roles_py_gives_it():
 
 
 def test_export_of_the_register_only_for_retention_team_and_admin():
-    # exports carry personal data and are logged (docs/requirements.md §4): only the campaign builders and admins
-    # export
-    assert _groups_with("loanregister.export_register") == {"retention_team", "admin"}
+    # exports carry personal data and are logged (docs/requirements.md §4): only the campaign builders (and their
+    # manager, who exports campaigns) and admins export
+    assert _groups_with("loanregister.export_register") == {"retention_team", "retention_manager", "admin"}
+
+
+def test_leads_are_worked_by_officers_and_managed_by_sales_managers():
+    # REG-2: an officer works their own leads; a sales manager reassigns them, works the unassigned queue and exports
+    assert _groups_with("loanregister.work_lead") == {"loan_officer", "sales_manager", "admin"}
+    for permission in ("reassign_lead", "export_leads", "preview_radar"):
+        assert _groups_with(f"loanregister.{permission}") == {"sales_manager", "admin"}, permission
 
 
 def test_full_cpr_numbers_only_where_roles_py_gives_them():
     # the roles that work with the person (servicing, collections, the underwriter deciding) and admins
     expected = {role for role, perms in ROLE_PERMISSIONS.items() if "loanregister.view_national_id" in perms}
-    assert expected == {"servicing", "collections", "home_office_underwriter", "admin"}
+    assert expected == {"servicing", "collections", "collections_manager", "home_office_underwriter", "admin"}
     assert _groups_with("loanregister.view_national_id") == expected
     assert "loan_officer" not in expected and "retention_team" not in expected
 
@@ -80,7 +91,8 @@ def test_only_servicing_and_admin_change_loans_and_borrowers():
 
 def test_read_only_roles_cannot_write_the_loan_book():
     # LPO-3: the LPO does not set terms; the loan officer and reporting read the book
-    for role in ("loan_officer", "retention_team", "reporting", "lpo_processor", "lpo_manager"):
+    read_only = ("loan_officer", "sales_manager", "retention_team", "retention_manager", "reporting")
+    for role in (*read_only, "lpo_processor", "lpo_manager", "branch_lender", "collections_manager"):
         writes = {
             perm
             for perm in _group_permissions(role)
@@ -110,11 +122,11 @@ def test_a_user_has_the_permissions_of_their_role(make_user):
 
 def test_sync_role_permissions_is_idempotent_for_later_migrations():
     # given the state the migrations leave
-    before = {role: _group_permissions(role) for role in NINE_ROLES}
+    before = {role: _group_permissions(role) for role in ROLES}
     # when a later data migration runs the helper again with the same map (as apps do to extend roles)
     apps = MigrationExecutor(connection).loader.project_state().apps
     sync_role_permissions(apps, ROLE_PERMISSIONS)
     sync_role_permissions(apps, ROLE_PERMISSIONS)
     # then nothing changed and nothing was duplicated
-    assert {role: _group_permissions(role) for role in NINE_ROLES} == before
+    assert {role: _group_permissions(role) for role in ROLES} == before
     assert Permission.objects.filter(codename="view_national_id").count() == 1
