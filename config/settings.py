@@ -209,6 +209,11 @@ SERVICING_FIRM_NAME = env_str("SERVICING_FIRM_NAME", "")
 SERVICING_PAYMENT_ACCOUNT = env_str("SERVICING_PAYMENT_ACCOUNT", "")
 SERVICING_HELP_PHONE = env_str("SERVICING_HELP_PHONE", "")
 SERVICING_HELP_EMAIL = env_str("SERVICING_HELP_EMAIL", "")
+# Who lends: the payoff statement names it (the servicer's firm when not set).
+LENDER_NAME = env_str("LENDER_NAME", "") or SERVICING_FIRM_NAME
+# A payment or recovery typed by hand that is more than this (whole units of the loan's currency) above what pays
+# the loan off is refused unless the clerk ticks that it is right (docs/servicing.md, "Amounts typed by hand").
+SERVICING_AMOUNT_MARGIN = env_int("SERVICING_AMOUNT_MARGIN", 10000)
 # Our own servicer, which a data migration creates on a fresh database (renamed in admin afterwards): a loan file
 # with a blank `servicer` column assigns its loans to it. The settings only name it when it is created.
 OWN_SERVICER_CODE = env_str("OWN_SERVICER_CODE", "") or "OWN"

@@ -6,14 +6,18 @@ ValidationErrors back onto these forms).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.forms import MoneyField
 from loanregister.models import Loan, Office, Servicer
 
 from .models import EscrowDisbursement, EscrowPayee, LegalCase, LoanDocument
+from .payoff import CONFIRM_LARGE_LABEL, payment_check
 from .transfers import parse_loan_numbers
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,11 +43,21 @@ class LoanNumberField(forms.CharField):
         return loan
 
 
-class PaymentForm(forms.Form):
-    loan = LoanNumberField()
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount"), max_digits=18, decimal_places=2, min_value=0.01, localize=True
+def confirm_large_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=CONFIRM_LARGE_LABEL,
+        required=False,
+        help_text=gettext_lazy("Needed only when the amount is more than the payoff amount plus the margin."),
     )
+
+
+class PaymentForm(forms.Form):
+    """A payment received, typed by a person: the amount in their language's number format (common.forms),
+    dated from the loan's first ledger entry to today, and at most the payoff amount plus the margin unless
+    confirmed (servicing.payoff.payment_check)."""
+
+    loan = LoanNumberField()
+    amount = MoneyField(label=gettext_lazy("Amount"))
     received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DATE_WIDGET)
     reference = forms.CharField(
         label=gettext_lazy("Bank reference"),
@@ -54,6 +68,21 @@ class PaymentForm(forms.Form):
         ),
     )
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+    confirm_large = confirm_large_field()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("loan") and data.get("amount") is not None and data.get("received_on"):
+            try:
+                payment_check(
+                    loan=data["loan"],
+                    amount=data["amount"],
+                    on=data["received_on"],
+                    confirmed=data.get("confirm_large", False),
+                )
+            except ValidationError as error:
+                add_service_errors(self, error, field_map={"amount": "amount", "received_on": "received_on"})
+        return data
 
 
 class PayoffForm(forms.Form):
@@ -110,9 +139,7 @@ class RecoveryForm(forms.Form):
     recovered_on = forms.DateField(
         label=gettext_lazy("Recovered on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    recovered_value = forms.DecimalField(
-        label=gettext_lazy("Recovered value"), min_value=0, max_digits=18, decimal_places=2
-    )
+    recovered_value = MoneyField(label=gettext_lazy("Recovered value"), min_value=Decimal("0"))
     description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
     assets_to_pursue = forms.MultipleChoiceField(
         label=gettext_lazy("Other assets to pursue (recourse)"),
@@ -120,13 +147,15 @@ class RecoveryForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # The bounds themselves are recovery_record's (servicing.payoff.payment_check): it needs the loan.
+    confirm_large = confirm_large_field()
 
 
 class DisbursementForm(forms.Form):
     payee = forms.ModelChoiceField(
         label=gettext_lazy("Payee"), queryset=EscrowPayee.objects.filter(active=True)
     )
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), min_value=0.01, max_digits=18, decimal_places=2)
+    amount = MoneyField(label=gettext_lazy("Amount"))
     due_date = forms.DateField(label=gettext_lazy("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
     frequency = forms.ChoiceField(
         label=gettext_lazy("Frequency"),

@@ -23,6 +23,7 @@ from loanregister.services import loan_status_set
 from .documents import loan_jurisdiction
 from .ledger import ZERO, loan_balances, payment_post, posting_create
 from .models import Account, CollateralRecovery, LegalCase, LoanProgram, PostingKind, RecourseRule
+from .payoff import payment_check
 
 CENT = Decimal("0.01")
 # The order in which a deficiency is written off, account by account (each its own posting).
@@ -101,6 +102,7 @@ def recovery_record(
     user: AbstractBaseUser | None,
     description: str = "",
     assets_to_pursue: list[str] | None = None,
+    confirmed: bool = False,
 ) -> CollateralRecovery:
     """Record the collateral recovered from a defaulted loan and follow the recourse or non-recourse path.
 
@@ -108,6 +110,9 @@ def recovery_record(
     principal), then: no deficiency → the loan is paid off; recourse → a legal case for the deficiency and the
     loan stays defaulted; non-recourse → the deficiency is written off and the loan is charged off.
     Returns the recovery record, whose `outcome` says which path was taken.
+
+    The value is bounded like a payment typed by hand (`payoff.payment_check`): dated from the loan's first
+    ledger entry to today, and at most what pays the loan off plus the margin unless `confirmed`.
     """
     recovered_value = Decimal(recovered_value)
     if recovered_value < 0 or recovered_value != recovered_value.quantize(CENT):
@@ -119,6 +124,14 @@ def recovery_record(
     loan = Loan.objects.select_for_update(of=("self",)).select_related("property").get(pk=loan.pk)
     if not recovery_can_be_recorded(loan):
         raise ValidationError(_("This loan is closed: nothing is left to recover."))
+    payment_check(
+        loan=loan,
+        amount=recovered_value,
+        on=recovered_on,
+        confirmed=confirmed,
+        amount_field="recovered_value",
+        date_field="recovered_on",
+    )
     outstanding = outstanding_balance(loan=loan, as_of=recovered_on)
     if outstanding <= 0:
         raise ValidationError(_("Nothing is outstanding on this loan."))

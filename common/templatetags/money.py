@@ -2,13 +2,16 @@
 
 Danish puts the currency after the number and writes DKK as "kr." (1.234.567,89 kr., 1.234,50 EUR); English
 puts the ISO code first (DKK 1,234,567.89). Grouping is always on: a bank's figures are read, not parsed.
+
+`format_money(amount, currency, language=...)` writes the amount in that language's format whatever language is
+active: a letter to a Danish borrower says 9.499,22 kr. though the clerk who prints it reads English.
 """
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import translation
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -21,8 +24,12 @@ def format_money(amount, currency: str = "DKK", *, language: str | None = None) 
     except (InvalidOperation, ValueError):
         return str(amount)
     currency = (currency or "").upper()
-    number = number_format(value.quantize(Decimal("0.01")), decimal_pos=2, force_grouping=True)
-    language = (language or get_language() or "da").split("-")[0]
+    value = value.quantize(Decimal("0.01"))
+    if value == 0:
+        value = abs(value)  # never "-0,00"
+    language = (language or translation.get_language() or "da").split("-")[0]
+    with translation.override(language):
+        number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if language == "da":
         return f"{number} kr." if currency == "DKK" else f"{number} {currency}".rstrip()
     return f"{currency} {number}".lstrip()

@@ -296,3 +296,18 @@ class PayoffStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan} {self.as_of} → {self.good_through}"
+
+    @property
+    def owed(self) -> Decimal:
+        """What is owed less the unapplied funds; negative when more is held than is owed."""
+        return self.principal + self.interest_due + self.accrued_interest + self.fees - self.suspense
+
+    @property
+    def amount_to_pay(self) -> Decimal:
+        """The total to pay, never below zero (statements issued before it was floored stored a negative one)."""
+        return max(self.owed, Decimal("0.00"))
+
+    @property
+    def credit(self) -> Decimal:
+        """Unapplied funds beyond what is owed: a credit refunded to the borrower."""
+        return max(-self.owed, Decimal("0.00"))

@@ -11,16 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.decorators import post_only
+from common.templatetags.money import format_money
 from loanregister.models import Loan
 
 from ..forms import PaymentForm, PayoffForm, ReversalForm, add_service_errors
 from ..ledger import ledger_balances, payment_post, posting_reverse, suspense_apply
 from ..models import PayoffStatement, Posting, PostingKind
-from ..payoff import payoff_issue, payoff_pdf
+from ..payoff import payoff_issue, payoff_payment_instructions, payoff_pdf
 
 PAYOFF_DAYS_GOOD = 10
 HOME_ROWS = 15
@@ -84,6 +86,9 @@ def payment_create(request: HttpRequest) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        # payment_post returns the posting already made under a bank reference posted before: one made before this
+        # moment was not made now.
+        started = timezone.now()
         try:
             postings = payment_post(
                 loan=data["loan"],
@@ -97,11 +102,25 @@ def payment_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error, field_map={"external_id": "reference", "amount": "amount"})
         else:
             payment = postings[0]
-            messages.success(
-                request,
-                _("Payment of %(amount)s %(currency)s posted to loan %(loan)s.")
-                % {"amount": payment.amount, "currency": payment.currency, "loan": payment.loan.loan_number},
-            )
+            shown = {
+                "amount": format_money(payment.amount, payment.currency),
+                "loan": payment.loan.loan_number,
+                "reference": payment.external_id,
+            }
+            if payment.created_at < started:
+                messages.warning(
+                    request,
+                    _(
+                        "Nothing was posted: bank reference %(reference)s was already posted on %(when)s "
+                        "(%(amount)s to loan %(loan)s)."
+                    )
+                    % {
+                        **shown,
+                        "when": date_format(timezone.localtime(payment.created_at), "SHORT_DATETIME_FORMAT"),
+                    },
+                )
+            else:
+                messages.success(request, _("Payment of %(amount)s posted to loan %(loan)s.") % shown)
             return redirect(f"{reverse('loanregister:loan', args=[payment.loan.loan_number])}#loan-ledger")
     return render(request, "servicing/home.html", _home_context(request, payment_form=form), status=400)
 
@@ -156,7 +175,12 @@ def payoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(
         PayoffStatement.objects.select_related("loan__borrower", "issued_by"), pk=pk
     )
-    return render(request, "servicing/payoff_detail.html", {"statement": statement, "loan": statement.loan})
+    context = {
+        "statement": statement,
+        "loan": statement.loan,
+        "instructions": payoff_payment_instructions(statement),
+    }
+    return render(request, "servicing/payoff_detail.html", context)
 
 
 @permission_required("servicing.view_payoffstatement", raise_exception=True)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from common.decorators import post_only
+from common.templatetags.money import format_money
 from loanregister.models import Loan
 
 from ..forms import RecoveryForm
@@ -29,16 +30,19 @@ def recovery_record_view(request: HttpRequest, loan_number: str) -> HttpResponse
                 description=form.cleaned_data["description"],
                 assets_to_pursue=form.cleaned_data["assets_to_pursue"] or None,
                 user=request.user,
+                confirmed=form.cleaned_data["confirm_large"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, _("Not recorded: %(errors)s") % {"errors": " ".join(exc.messages)})
         else:
             outcome = {
                 CollateralRecovery.Outcome.NO_DEFICIENCY: _("The collateral covered the balance."),
                 CollateralRecovery.Outcome.LEGAL_CASE: _("Deficiency %(amount)s: a legal case is opened."),
                 CollateralRecovery.Outcome.WRITE_OFF: _("Deficiency %(amount)s: written off (non-recourse)."),
             }[recovery.outcome]
-            messages.success(request, outcome % {"amount": f"{recovery.deficiency} {recovery.currency}"})
+            messages.success(
+                request, outcome % {"amount": format_money(recovery.deficiency, recovery.currency)}
+            )
     else:
         errors = "; ".join(
             f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields

@@ -253,7 +253,7 @@ def test_srv1_servicing_staff_open_escrow_and_schedule_from_the_loan_page(client
     client.post(reverse("servicing:escrow-open", args=[loan.loan_number]))
     response = client.post(
         reverse("servicing:escrow-disbursement-add", args=[loan.loan_number]),
-        {"payee": payee.pk, "amount": "5200.00", "due_date": "2026-11-30", "frequency": "annual"},
+        {"payee": payee.pk, "amount": "5.200,00", "due_date": "2026-11-30", "frequency": "annual"},
     )
     # then
     assert response.status_code == 302

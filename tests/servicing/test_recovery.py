@@ -172,7 +172,7 @@ def test_rec2_recovery_recorded_from_the_loan_page(client, make_user):
     # when
     response = client.post(
         reverse("servicing:recovery-record", args=[loan.loan_number]),
-        {"recovered_on": ON.isoformat(), "recovered_value": "12000.00", "description": "Forced sale"},
+        {"recovered_on": ON.isoformat(), "recovered_value": "12.000,00", "description": "Forced sale"},
     )
     # then
     assert response.status_code == 302
