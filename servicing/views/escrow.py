@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.decorators import post_only
@@ -42,7 +43,10 @@ def escrow_disbursement_add_view(request: HttpRequest, loan_number: str) -> Http
             messages.success(
                 request,
                 _("Disbursement to %(payee)s scheduled for %(date)s.")
-                % {"payee": disbursement.payee, "date": disbursement.due_date},
+                % {
+                    "payee": disbursement.payee,
+                    "date": date_format(disbursement.due_date, "SHORT_DATE_FORMAT"),
+                },
             )
     else:
         messages.error(request, _("Not scheduled: %(errors)s") % {"errors": form_errors_text(form)})

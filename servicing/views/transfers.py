@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from common.decorators import post_only
@@ -45,20 +46,20 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
         else:
             if transfer.state == ServicingTransfer.State.SCHEDULED:
                 text = _(
-                    "%(count)d loan(s) will move to %(servicer)s on %(date)s (scheduled); a notice to each "
-                    "borrower is ready."
+                    "Loans to move to %(servicer)s on %(date)s (scheduled): %(count)s. A notice to each borrower "
+                    "is ready."
                 )
             else:
                 text = _(
-                    "%(count)d loan(s) moved to %(servicer)s from %(date)s; a notice to each borrower is ready."
+                    "Loans moved to %(servicer)s from %(date)s: %(count)s. A notice to each borrower is ready."
                 )
             messages.success(
                 request,
                 text
                 % {
-                    "count": transfer.loan_count,
+                    "count": number_format(transfer.loan_count, force_grouping=True),
                     "servicer": transfer.to_servicer,
-                    "date": transfer.effective_date,
+                    "date": date_format(transfer.effective_date, "DATE_FORMAT"),
                 },
             )
             return redirect("servicing:transfer-detail", pk=transfer.pk)
@@ -103,7 +104,10 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_object_or_404(ServicingTransfer, pk=pk)
     if request.POST.get("what") == "letters":
         count = transfer_letters_mark_sent(transfer=transfer)
-        messages.success(request, _("%(count)d letter(s) marked as sent.") % {"count": count})
+        messages.success(
+            request,
+            _("Letters marked as sent: %(count)s.") % {"count": number_format(count, force_grouping=True)},
+        )
     else:
         # A worker sends them (in-process on the embedded default); each is claimed before it is sent.
         transfer_notices_send_task.delay(transfer.pk)
