@@ -9,7 +9,8 @@ loan book registers here, in its `AppConfig.ready()`:
   a loan it creates only, and servicing, the owner of the balance, books both in its ledger;
 - `add_loan_panel(template)`: a template included on the loan page with the page's context (servicing's
   schedule and ledger panels);
-- `add_navigation(url_name, label, permission)`: an entry in the navigation bar for users with the permission.
+- `add_navigation(url_name, label, permission, description=...)`: an entry in the navigation bar for users with
+  the permission (or all of a tuple of permissions), listed with its description on the home page too.
 
 Hooks run in the order the apps are listed in INSTALLED_APPS.
 """
@@ -25,8 +26,10 @@ LoansImported = Callable[..., object]
 class NavigationItem:
     url_name: str
     label: str
-    permission: str | None  # None: every signed-in user; "__staff__": staff only
+    # None: every signed-in user; "__staff__": staff only; a tuple: all of its permissions
+    permission: str | tuple[str, ...] | None
     order: int
+    description: str = ""
 
 
 _loans_imported: dict[str, LoansImported] = {}
@@ -58,9 +61,16 @@ def loan_panels() -> list[str]:
     return list(_loan_panels)
 
 
-def add_navigation(url_name: str, label: str, permission: str | None, *, order: int = 50) -> None:
+def add_navigation(
+    url_name: str,
+    label: str,
+    permission: str | tuple[str, ...] | None,
+    *,
+    order: int = 50,
+    description: str = "",
+) -> None:
     if all(item.url_name != url_name for item in _navigation):
-        _navigation.append(NavigationItem(url_name, label, permission, order))
+        _navigation.append(NavigationItem(url_name, label, permission, order, description))
 
 
 def navigation_items() -> list[NavigationItem]:

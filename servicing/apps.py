@@ -14,4 +14,22 @@ class ServicingConfig(AppConfig):
 
         hooks.on_loans_imported("opening_balances", opening_balances_post)
         hooks.add_loan_panel("servicing/_loan_panels.html")
-        hooks.add_navigation("servicing:home", _("Servicing"), "servicing.view_posting", order=20)
+        hooks.add_navigation(
+            "servicing:home",
+            _("Servicing"),
+            "servicing.view_posting",
+            order=20,
+            description=_(
+                "Post payments, issue payoff statements, follow unapplied money, escrow disbursements and payees."
+            ),
+        )
+        # the mail room's letters carry names and addresses: the contact details permission as well
+        hooks.add_navigation(
+            "servicing:notice-letters",
+            _("Payment notice letters"),
+            ("servicing.view_paymentnotice", "loanregister.view_contact_details"),
+            order=25,
+            description=_(
+                "The payment notices sent by letter on a batch date: to print, and the mail room list."
+            ),
+        )

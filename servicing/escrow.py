@@ -114,6 +114,19 @@ def escrow_due_rows(
 # ---------------------------------------------------------------- writing
 
 
+def escrow_payee_create(
+    *, name: str, kind: str, account: str = "", reference: str = "", user: AbstractBaseUser | None = None
+) -> EscrowPayee:
+    """A new payee that escrow disbursements can be scheduled to (servicing staff add them on the payees page)."""
+    payee = EscrowPayee(name=name, kind=kind, account=account, reference=reference)
+    payee.full_clean()
+    payee.save()
+    logger.info(
+        "escrow payee added: id=%s kind=%s user=%s", payee.pk, kind, user.get_username() if user else "-"
+    )
+    return payee
+
+
 def escrow_account_open(
     *, loan: Loan, opened_on: datetime.date, monthly_deposit: Decimal = ZERO
 ) -> EscrowAccount:

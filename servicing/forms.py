@@ -6,6 +6,7 @@ ValidationErrors back onto these forms).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -171,6 +172,62 @@ def form_errors_text(form: forms.Form) -> str:
         f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
         for name, errors in form.errors.items()
     )
+
+
+class EscrowPayeeForm(forms.Form):
+    """A third party paid from escrow (the insurer, the municipality's property tax), added by servicing staff."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"), max_length=EscrowPayee._meta.get_field("name").max_length
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=EscrowPayee.Kind.choices)
+    account = forms.CharField(
+        label=gettext_lazy("Payment account"),
+        max_length=EscrowPayee._meta.get_field("account").max_length,
+        required=False,
+        help_text=gettext_lazy("IBAN, reg. and account no., or FI creditor"),
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=EscrowPayee._meta.get_field("reference").max_length,
+        required=False,
+        help_text=gettext_lazy("What the payee needs on each payment, e.g. the policy number."),
+    )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_account(self) -> str:
+        account = " ".join(self.cleaned_data["account"].upper().split())
+        if not re.fullmatch(r"[A-Z0-9 +<>/-]*", account):
+            raise ValidationError(
+                _("Only letters, digits, spaces and + < > / - belong in a payment account."),
+                code="characters",
+            )
+        compact = account.replace(" ", "")
+        if re.match(r"[A-Z]{2}[0-9]{2}", compact) and not _iban_valid(compact):
+            raise ValidationError(
+                _("This IBAN is not valid: check it against the payee's letter."), code="iban"
+            )
+        return account
+
+    def clean(self):
+        data = super().clean()
+        name, account = data.get("name"), data.get("account", "")
+        if name and EscrowPayee.objects.filter(name__iexact=name, account=account, active=True).exists():
+            raise ValidationError(
+                _("%(name)s is a payee already, with the same payment account.") % {"name": name},
+                code="duplicate",
+            )
+        return data
+
+
+def _iban_valid(iban: str) -> bool:
+    """ISO 13616: 15 to 34 characters, and the number (letters as 10..35, the first four moved last) mod 97 is 1."""
+    if not 15 <= len(iban) <= 34 or not iban.isalnum():
+        return False
+    digits = "".join(str(int(char, 36)) for char in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
 
 
 # ---------------------------------------------------------------- servicing transfers

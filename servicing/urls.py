@@ -17,6 +17,7 @@ urlpatterns += [
     path("documents/<int:pk>/delete/", documents.document_delete_view, name="document-delete"),
     path("loans/<str:loan_number>/recovery/", recovery.recovery_record_view, name="recovery-record"),
     path("loans/<str:loan_number>/escrow/open/", escrow.escrow_open_view, name="escrow-open"),
+    path("escrow/payees/", escrow.escrow_payees_view, name="escrow-payees"),
     path(
         "loans/<str:loan_number>/escrow/disbursements/",
         escrow.escrow_disbursement_add_view,

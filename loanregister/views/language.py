@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from common.decorators import post_only
 
-from ..preferences import language_cookie_set, language_is_supported
+from ..preferences import LANGUAGE_CHOSEN_SESSION_KEY, language_cookie_set, language_is_supported
 from ..services import user_language_set
 
 
@@ -25,6 +25,9 @@ def language_set(request: HttpRequest):
         next_url = reverse("home")
     if request.user.is_authenticated:
         user_language_set(user=request.user, language=language)
+    else:
+        # chosen on the login page: saved for the person when they sign in (preferences.language_chosen_keep)
+        request.session[LANGUAGE_CHOSEN_SESSION_KEY] = language
     translation.activate(language)
     response = HttpResponseRedirect(next_url)
     language_cookie_set(response=response, language=language)

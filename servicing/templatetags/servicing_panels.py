@@ -37,7 +37,9 @@ def escrow_panel(context, loan):
         "account": account,
         "can_open": user.has_perm("servicing.add_escrowaccount"),
         "can_schedule": user.has_perm("servicing.add_escrowdisbursement"),
-        "form": DisbursementForm(),
+        "can_add_payee": user.has_perm("servicing.add_escrowpayee"),
+        # a refused form comes back as it was typed (servicing.views.escrow)
+        "form": context.get("escrow_form") or DisbursementForm(),
         "csrf_token": context.get("csrf_token"),
     }
     if account is not None:
@@ -108,4 +110,5 @@ def escrow_due_card(context, days: int = DUE_HORIZON_DAYS):
         "until": until,
         "today": timezone.localdate(),
         "can_transfer": user.has_perm("servicing.view_servicingtransfer"),
+        "can_see_payees": user.has_perm("servicing.view_escrowpayee"),
     }
