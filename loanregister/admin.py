@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -11,12 +13,17 @@ from .forms import LoanImportForm, ServicerForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
+    ContactLog,
+    Lead,
+    LeadDigest,
     Loan,
     Office,
     Property,
+    RadarHorizon,
     RegisterEvent,
     Servicer,
     ServicerAssignment,
+    StaffProfile,
     UserPreference,
 )
 from .privacy import contact_for, national_id_for
@@ -25,9 +32,19 @@ from .services import register_events_sync
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "branch_capacity", "branch_capacity_granted_on", "active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "branch_capacity",
+        "branch_capacity_granted_on",
+        "default_officer",
+        "active",
+    ]
     list_filter = ["kind", "branch_capacity", "active"]
     search_fields = ["code", "name", "address"]
+    list_select_related = ["default_officer"]
+    raw_id_fields = ["default_officer"]  # the radar's fallback owner (docs/leads.md)
 
 
 @admin.register(Servicer)
@@ -194,3 +211,82 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     list_filter = ["language"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
+
+
+# --- staff, the radar's horizons, leads and the contact log (issue 10; docs/requirements.md §5) ---------------
+
+
+class StaffProfileInline(admin.StackedInline):
+    """A staff user's office, on the user's own admin page (docs/requirements.md §5 "Staff and offices")."""
+
+    model = StaffProfile
+    can_delete = True
+    extra = 0
+    max_num = 1
+    verbose_name = _("office")
+    verbose_name_plural = _("office")
+
+
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, StaffProfileInline]
+    list_display = [*UserAdmin.list_display, "office"]
+    list_select_related = ["staff_profile__office"]
+
+    @admin.display(description=_("office"), ordering="staff_profile__office__code")
+    def office(self, obj) -> str:
+        profile = getattr(obj, "staff_profile", None)
+        return profile.office.code if profile else ""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "office"]
+    list_filter = ["office"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "office"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(RadarHorizon)
+class RadarHorizonAdmin(admin.ModelAdmin):
+    """Reference data: how far ahead the maturity radar looks for each event kind (REG-2)."""
+
+    list_display = ["event", "days"]
+    list_editable = ["days"]
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnlyAdmin):
+    """Leads are worked on their pages (with their history); here they are read and searched."""
+
+    list_display = ["event_date", "event", "loan", "officer", "status", "found_on", "closed_on"]
+    list_filter = ["status", "event"]
+    search_fields = ["=loan__loan_number", "=officer__username"]
+    date_hierarchy = "event_date"
+    list_select_related = ["loan", "officer"]
+    show_full_result_count = False
+
+
+@admin.register(LeadDigest)
+class LeadDigestAdmin(ReadOnlyAdmin):
+    list_display = ["business_date", "officer", "state", "sent_at"]
+    list_filter = ["state"]
+    search_fields = ["=officer__username"]
+    date_hierarchy = "business_date"
+    list_select_related = ["officer"]
+
+
+@admin.register(ContactLog)
+class ContactLogAdmin(ReadOnlyAdmin):
+    """The contact log is a record: read and searched here, written by `contacts.contact_log_add` only."""
+
+    list_display = ["contacted_on", "borrower", "loan", "channel", "direction", "purpose", "outcome", "user"]
+    list_filter = ["purpose", "channel", "direction", "outcome"]
+    search_fields = ["=loan__loan_number", "borrower__name", "note", "=user__username"]
+    date_hierarchy = "contacted_on"
+    list_select_related = ["borrower", "loan", "user"]
+    show_full_result_count = False

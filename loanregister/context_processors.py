@@ -13,6 +13,14 @@ _NAV = [
         _("Loans by maturity and rate reset date: filters, the ladder by month, the loan pages and exports."),
     ),
     (
+        "loanregister:leads",
+        _("My leads"),
+        "loanregister.view_lead",
+        _(
+            "The loans the maturity radar found for you to follow up: log your contacts and move each lead to won or lost."
+        ),
+    ),
+    (
         "admin:index",
         _("Administration"),
         "__staff__",

@@ -8,11 +8,12 @@ loans"; everything else filters the columns copied onto RegisterEvent, which the
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .choices import LoanStatus, LoanType, RegisterEventKind
-from .models import Borrower, Loan, Office, RegisterEvent, Servicer
+from .choices import LeadEvent, LeadStatus, LoanStatus, LoanType, RegisterEventKind
+from .models import Borrower, Lead, Loan, Office, RegisterEvent, Servicer
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO_ANY = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
@@ -113,3 +114,39 @@ class RegisterFilter(django_filters.FilterSet):
         loans = Loan.objects.filter(loan_number__startswith=term).values("id")
         borrowers = Borrower.objects.filter(name__icontains=term).values("id")
         return queryset.filter(Q(loan_id__in=loans) | Q(borrower_id__in=borrowers))
+
+
+# --- leads (REG-2): the "My leads" page and the sales manager's reassignment by filter -----------------------
+
+
+class LeadFilter(django_filters.FilterSet):
+    """The leads page's filter. `status` is applied apart (`leads.pages`), so that the counts per status are
+    those of the other filters; `officer` is a username, or `-` for the unassigned queue (sales managers)."""
+
+    UNASSIGNED = "-"
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=LeadStatus.choices, widget=forms.CheckboxSelectMultiple, label=_("Status")
+    )
+    event = django_filters.ChoiceFilter(choices=LeadEvent.choices, empty_label=_("Any"), label=_("Event"))
+    office = django_filters.ModelChoiceFilter(
+        field_name="loan__office", queryset=_active_offices, empty_label=_("Any"), label=_("Office")
+    )
+    officer = django_filters.CharFilter(
+        method="filter_officer",
+        label=_("Officer"),
+        help_text=_("A user name, or - for the unassigned queue."),
+        validators=[
+            RegexValidator(r"^[-\w.@+]{1,150}$", _("Give a user name, or - for the unassigned queue."))
+        ],
+    )
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def filter_officer(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if value == self.UNASSIGNED:
+            return queryset.filter(officer__isnull=True)
+        return queryset.filter(officer__username=value) if value else queryset

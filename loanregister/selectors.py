@@ -11,8 +11,9 @@ from common import hooks
 from common.models import ImportRun, JobRun
 
 from . import register_cache
-from .choices import LoanStatus
-from .models import Loan
+from .choices import LeadStatus, LoanStatus
+from .leads.work import lead_can_view
+from .models import Lead, Loan
 from .privacy import contact_for, national_id_for
 
 
@@ -43,6 +44,9 @@ def home_summary(*, user) -> dict:
         )
         summary.update(mine)
         summary["active_loans"] = active_loans_count()
+    if user.has_perm("loanregister.view_lead"):
+        # the officer's lead index (officer, status, event_date): how many new leads wait
+        summary["my_new_leads"] = Lead.objects.filter(officer=user, status=LeadStatus.NEW).count()
     if user.is_staff:
         summary["last_jobs"] = list(JobRun.objects.all()[:10])
         summary["last_imports"] = list(ImportRun.objects.all()[:10])
@@ -139,6 +143,12 @@ def loan_page_context(*, loan: Loan, user) -> dict:
             loan.servicer_assignments.select_related("servicer", "recorded_by").order_by("-since", "-id")
         ),
         "events": list(loan.register_events.order_by("event_date", "id")),
+        "leads": [
+            {"lead": lead, "can_open": lead_can_view(user, lead)}
+            for lead in loan.leads.select_related("officer").order_by("-found_on", "-id")
+        ]
+        if user.has_perm("loanregister.view_lead")
+        else [],
         "history": loan_history(loan=loan),
         "loan_panels": hooks.loan_panels(),
     }

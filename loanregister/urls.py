@@ -8,4 +8,11 @@ urlpatterns = [
     path("export/", views.register_export, name="export"),
     path("loans/id/<int:pk>/", views.loan_by_id, name="loan_by_id"),
     path("loans/<str:loan_number>/", views.loan_detail, name="loan"),
+    path("leads/", views.leads_list, name="leads"),
+    path("leads/reassign/", views.leads_reassign_filtered, name="leads-reassign"),
+    path("leads/radar/", views.radar_preview, name="leads-radar"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead"),
+    path("leads/<int:pk>/contact/", views.lead_contact_add, name="lead-contact"),
+    path("leads/<int:pk>/status/", views.lead_status_change, name="lead-status"),
+    path("leads/<int:pk>/reassign/", views.lead_reassign_one, name="lead-reassign"),
 ]

@@ -1,9 +1,18 @@
 """The loan book's pages, one module per group: `home` (the home page and the health check), `register` (the
-maturity register and its export), `loans` (the loan page) and `language` (the language switch). The URLconfs
-use the names exported here."""
+maturity register and its export), `loans` (the loan page), `leads` (leads and the radar's dry run) and `language`
+(the language switch). The URLconfs use the names exported here."""
 
 from .home import health, home
 from .language import language_set
+from .leads import (
+    lead_contact_add,
+    lead_detail,
+    lead_reassign_one,
+    lead_status_change,
+    leads_list,
+    leads_reassign_filtered,
+    radar_preview,
+)
 from .loans import loan_by_id, loan_detail
 from .register import register_export, register_list
 
@@ -11,6 +20,13 @@ __all__ = [
     "health",
     "home",
     "language_set",
+    "lead_contact_add",
+    "lead_detail",
+    "lead_reassign_one",
+    "lead_status_change",
+    "leads_list",
+    "leads_reassign_filtered",
+    "radar_preview",
     "loan_by_id",
     "loan_detail",
     "register_export",

@@ -141,6 +141,14 @@ def test_reg2_a_failed_digest_is_tried_again_on_the_next_run(officers, monkeypat
     assert len(mail.outbox) == 1
 
 
+def test_reg2_the_digest_links_to_my_leads_when_the_site_address_is_set(officers, settings):
+    settings.SITE_URL = "https://laan.example.dk/"
+    make.loan("ANNE-1", officer=officers["anne"], maturity_date=D + 10 * DAY)
+    maturity_radar_apply(business_date=D)
+    lead_digests_run(business_date=D)
+    assert "Open them under My leads: https://laan.example.dk/register/leads/" in mail.outbox[0].body
+
+
 def test_reg2_the_digests_run_after_the_radar_in_the_nightly_schedule():
     assert list(settings.NIGHTLY_JOBS).index("lead_digests") > list(settings.NIGHTLY_JOBS).index(
         "maturity_radar"
