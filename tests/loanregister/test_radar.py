@@ -14,7 +14,12 @@ from django.db import connection
 
 from common.jobs import resolve
 from common.models import JobRun
-from loanregister.leads.radar import maturity_radar_apply, maturity_radar_preview, maturity_radar_run
+from loanregister.leads.radar import (
+    DEFAULT_HORIZONS,
+    maturity_radar_apply,
+    maturity_radar_preview,
+    maturity_radar_run,
+)
 from loanregister.leads.work import lead_status_set
 from loanregister.models import Lead, Loan, RadarHorizon
 from loanregister.services import loan_status_set, register_events_sync
@@ -372,6 +377,9 @@ def test_reg2_the_dry_run_command_prints_the_counts_and_the_leads_and_writes_not
 
 @pytest.mark.django_db(transaction=True)
 def test_reg2_two_radars_at_once_make_each_lead_once():
+    # the horizons of migration 0013 (an earlier transactional test may have flushed them)
+    for event, days in DEFAULT_HORIZONS.items():
+        RadarHorizon.objects.get_or_create(event=event, defaults={"days": days})
     for n in range(40):
         _loan("maturity", D + n * DAY)
     results, start = [], threading.Barrier(2)
