@@ -59,6 +59,53 @@ COLUMNS: list[tuple[str, str]] = [
 HEADER = [name for name, _path in COLUMNS]
 CONTACT_COLUMNS = {"borrower_address", "email", "phone"}
 
+# The XLSX a person downloads from the register page labels its columns in their language; files made without a
+# person (the command, scripts) keep the codes of HEADER, the contract other systems read (docs/register.md).
+COLUMN_LABELS = {
+    "loan_number": _("Loan number"),
+    "event": _("Event"),
+    "event_date": _("Event date"),
+    "borrower_name": _("Borrower"),
+    "borrower_address": _("Borrower's address"),
+    "email": _("E-mail"),
+    "phone": _("Phone"),
+    "preferred_language": _("Preferred language"),
+    "property_address": _("Property address"),
+    "loan_type": _("Loan type"),
+    "currency": _("Currency"),
+    "outstanding_balance": _("Outstanding balance"),
+    "maturity_date": _("Maturity date"),
+    "office": _("Office"),
+    "office_name": _("Office name"),
+    "officer": _("Officer"),
+    "officer_email": _("Officer e-mail"),
+    "servicer": _("Servicer"),
+}
+# The XLSX sheet: each column's width in characters (wider when its header is longer).
+XLSX_WIDTHS = {
+    "loan_number": 14,
+    "event": 17,
+    "event_date": 12,
+    "borrower_name": 30,
+    "borrower_address": 36,
+    "email": 28,
+    "phone": 16,
+    "preferred_language": 10,
+    "property_address": 36,
+    "loan_type": 16,
+    "currency": 9,
+    "outstanding_balance": 18,
+    "maturity_date": 12,
+    "office": 10,
+    "office_name": 24,
+    "officer": 16,
+    "officer_email": 28,
+    "servicer": 28,
+}
+# The balance is a number with thousands separators and two decimals. (Dates need nothing: openpyxl writes a date
+# as a date cell in the format yyyy-mm-dd.)
+XLSX_AMOUNT_FORMAT = "#,##0.00"
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -149,11 +196,14 @@ def export_start(
     source: str = ExportLog.Source.WEB,
     contact_details: bool | None = None,
     use_copy: bool = True,
+    header_labels: bool | None = None,
 ) -> Export:
     """Log the export and return its stream. Raises ExportError for an unknown format/dialect or an XLSX that
     would not fit on an Excel sheet. `contact_details` defaults to the user's permission (True with no user:
     the command run by an operator on the server). `use_copy=False` (CSV only) writes with the Python writer
-    instead of COPY: the same bytes, slower; the tests compare the two."""
+    instead of COPY: the same bytes, slower; the tests compare the two. `header_labels` (XLSX only): the
+    header row in the active language (COLUMN_LABELS) instead of the codes of HEADER; by default for a web
+    export by a signed-in user, never for the command."""
     if fmt not in FORMATS:
         raise ExportError(_("Unknown format %(fmt)s: use csv or xlsx.") % {"fmt": fmt})
     if fmt == "csv" and dialect not in DIALECTS:
@@ -192,7 +242,11 @@ def export_start(
             chunks = _logged(log, _csv_chunks(rows, DIALECTS[dialect], contact_details))
         content_type = "text/csv; charset=utf-8"
     else:
-        chunks = _logged(log, _xlsx_chunks(rows, contact_details))
+        if header_labels is None:
+            header_labels = source == ExportLog.Source.WEB and user is not None and user.is_authenticated
+        # The labels are read now, in the request's language, not later while the response streams.
+        header = [str(COLUMN_LABELS[name]) for name in HEADER] if header_labels else HEADER
+        chunks = _logged(log, _xlsx_chunks(rows, contact_details, header))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Export(
         log=log, content_type=content_type, file_name=log.file_name, chunks=chunks, write_into=write_into
@@ -316,9 +370,15 @@ def _adapt(row: tuple, blank: list[int], comma: bool) -> list:
     return cells
 
 
-def _xlsx_chunks(rows: QuerySet, contact_details: bool):
+def _xlsx_chunks(rows: QuerySet, contact_details: bool, header: list[str]):
+    """The sheet: a bold header row that stays in view (frozen) with an autofilter over the data, set column
+    widths, dates as date cells and the balance as a number with two decimals."""
+
     def produce(counter: _Counter) -> Iterator[bytes]:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         # write_only keeps memory flat (openpyxl "Optimised modes"); the file goes to disk, then out.
         handle, path = tempfile.mkstemp(prefix="register-export-", suffix=".xlsx")
@@ -326,14 +386,30 @@ def _xlsx_chunks(rows: QuerySet, contact_details: bool):
         try:
             book = Workbook(write_only=True)
             sheet = book.create_sheet(title="maturities")
-            sheet.append(HEADER)
+            # A write-only sheet writes its columns and panes before the first row: they are set first.
+            for number, (name, label) in enumerate(zip(HEADER, header, strict=True), start=1):
+                width = max(XLSX_WIDTHS[name], len(label) + 3)  # room for the header and its filter button
+                sheet.column_dimensions[get_column_letter(number)].width = width
+            sheet.freeze_panes = "A2"
+            bold = Font(bold=True)
+            header_cells = []
+            for label in header:
+                cell = WriteOnlyCell(sheet, value=label)
+                cell.font = bold
+                header_cells.append(cell)
+            sheet.append(header_cells)
             blank = _blank_contacts(contact_details)
             for row in rows.iterator(chunk_size=CHUNK_SIZE):
                 cells = [neutralize(cell) for cell in row]
                 for index in blank:
                     cells[index] = None
+                if cells[_BALANCE] is not None:
+                    cell = WriteOnlyCell(sheet, value=cells[_BALANCE])
+                    cell.number_format = XLSX_AMOUNT_FORMAT
+                    cells[_BALANCE] = cell
                 sheet.append(cells)
                 counter.rows += 1
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{counter.rows + 1}"
             book.save(path)
             with open(path, "rb") as stream:
                 while chunk := stream.read(64 * 1024):
