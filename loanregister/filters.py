@@ -1,21 +1,31 @@
 """The register's filters (django-filter). Used by `register.py`; views never filter by hand.
 
 No filter renders a whole related table into a dropdown (django-filter #442, #1143): offices and servicers
-are small tables and only their active rows are offered; the officer is a username typed in, or "only my
-loans"; everything else filters the columns copied onto RegisterEvent, which the keyset index carries (INCLUDE).
+are small tables and only their active rows are offered; the officer is a username typed in (a `<datalist>`
+offers the responsible officers), or "only my loans"; everything else filters the columns copied onto
+RegisterEvent, which the keyset index carries (INCLUDE).
+
+Every value is checked by the form (`forms.RegisterFilterForm` and its fields): a refused one says why next to
+its field, and the list is empty while any is refused, never widened by dropping the bad field.
 """
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .choices import LeadEvent, LeadStatus, LoanStatus, LoanType, RegisterEventKind
+from .forms import (
+    DatalistInput,
+    FilterAmountField,
+    FilterDateField,
+    RegisterFilterForm,
+    StrictNullBooleanField,
+    officer_options,
+)
 from .models import Borrower, Lead, Loan, Office, RegisterEvent, Servicer
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO_ANY = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
 
@@ -27,49 +37,89 @@ def _active_servicers(request) -> QuerySet:
     return Servicer.objects.filter(active=True).only("id", "code", "name").order_by("name")
 
 
+class DateFilter(django_filters.DateFilter):
+    field_class = FilterDateField  # ISO or 01.03.2026, whatever the language
+
+
+class AmountFilter(django_filters.NumberFilter):
+    field_class = (
+        FilterAmountField  # read as every money form reads an amount; ambiguous or absurd ones refused
+    )
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField  # "bogus" is refused, not read as "any"
+
+
+def _not_a_choice(what):
+    return {"invalid_choice": what}
+
+
 class RegisterFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
-        field_name="event_date", lookup_expr="gte", label=_("From (inclusive)"), widget=DATE_INPUT
-    )
-    date_to = django_filters.DateFilter(
-        field_name="event_date", lookup_expr="lte", label=_("To (inclusive)"), widget=DATE_INPUT
-    )
+    date_from = DateFilter(field_name="event_date", lookup_expr="gte", label=_("From (inclusive)"))
+    date_to = DateFilter(field_name="event_date", lookup_expr="lte", label=_("To (inclusive)"))
     kind = django_filters.MultipleChoiceFilter(
         choices=RegisterEventKind.choices,
         label=_("Event"),
         widget=forms.CheckboxSelectMultiple,
         distinct=False,  # one row per event already: DISTINCT would force a sort of the whole filtered set
+        error_messages=_not_a_choice(_("“%(value)s” is not an event: choose among the boxes.")),
     )
     loan_type = django_filters.MultipleChoiceFilter(
-        choices=LoanType.choices, label=_("Loan type"), widget=forms.CheckboxSelectMultiple, distinct=False
+        choices=LoanType.choices,
+        label=_("Loan type"),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        error_messages=_not_a_choice(_("“%(value)s” is not a loan type: choose among the boxes.")),
     )
     office = django_filters.ModelChoiceFilter(
-        queryset=_active_offices, label=_("Office"), empty_label=_("All offices")
+        queryset=_active_offices,
+        label=_("Office"),
+        empty_label=_("All offices"),
+        error_messages=_not_a_choice(_("No active office has the id “%(value)s”: choose one from the list.")),
     )
     officer = django_filters.CharFilter(
-        method="filter_officer", label=_("Officer (user name)"), max_length=150
+        method="filter_officer",
+        label=_("Officer (user name)"),
+        max_length=150,
+        widget=DatalistInput(officer_options, attrs={"autocomplete": "off"}),
     )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only my loans"), widget=forms.CheckboxInput
     )
     servicer = django_filters.ModelChoiceFilter(
-        queryset=_active_servicers, label=_("Servicer"), empty_label=_("All servicers")
+        queryset=_active_servicers,
+        label=_("Servicer"),
+        empty_label=_("All servicers"),
+        error_messages=_not_a_choice(
+            _("No active servicer has the id “%(value)s”: choose one from the list.")
+        ),
     )
     currency = django_filters.CharFilter(
         method="filter_currency",
         label=_("Currency"),
         max_length=3,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{3}$",
+                _("A currency is a three-letter code, such as DKK or EUR."),
+                code="invalid_currency",
+            )
+        ],
         widget=forms.TextInput(attrs={"size": 3, "placeholder": "DKK", "autocomplete": "off"}),
     )
-    balance_min = django_filters.NumberFilter(
+    balance_min = AmountFilter(
         field_name="outstanding_balance", lookup_expr="gte", label=_("Balance from (loan currency)")
     )
-    balance_max = django_filters.NumberFilter(
+    balance_max = AmountFilter(
         field_name="outstanding_balance", lookup_expr="lte", label=_("Balance to (loan currency)")
     )
-    recourse = django_filters.BooleanFilter(label=_("Recourse"), widget=forms.Select(choices=YES_NO_ANY))
+    recourse = YesNoFilter(label=_("Recourse"), widget=forms.Select(choices=YES_NO_ANY))
     status = django_filters.ChoiceFilter(
-        choices=LoanStatus.choices, label=_("Loan status"), empty_label=_("Any status")
+        choices=LoanStatus.choices,
+        label=_("Loan status"),
+        empty_label=_("Any status"),
+        error_messages=_not_a_choice(_("“%(value)s” is not a loan status: choose one from the list.")),
     )
     q = django_filters.CharFilter(
         method="filter_search", label=_("Loan number or borrower name"), max_length=200
@@ -78,16 +128,12 @@ class RegisterFilter(django_filters.FilterSet):
     class Meta:
         model = RegisterEvent
         fields: list[str] = []
+        form = RegisterFilterForm
 
-    def filter_officer(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Resolve the user first so the event query filters one indexed column (officer_id, event_date, id).
-        user_id = (
-            get_user_model()
-            .objects.filter(username__iexact=value.strip())
-            .values_list("id", flat=True)
-            .first()
-        )
-        return queryset.filter(officer_id=user_id) if user_id else queryset.none()
+    def filter_officer(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # The form resolved the user name to the user (or refused it), so the event query filters one indexed
+        # column (officer_id, event_date, id).
+        return queryset.filter(officer_id=value.pk)
 
     def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         user = getattr(self.request, "user", None)

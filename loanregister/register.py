@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
@@ -87,9 +88,10 @@ class Cursor:
             return None
         try:
             day, _sep, pk = value.partition("_")
-            return cls(datetime.date.fromisoformat(day), int(pk))
+            cursor = cls(datetime.date.fromisoformat(day), int(pk))
         except ValueError:
             return None
+        return cursor if 0 < cursor.id < 2**63 else None  # a bigint, or no cursor (never a database error)
 
 
 @dataclass
@@ -221,7 +223,10 @@ def _daily_sums(queryset: QuerySet, limit: int) -> list[dict] | None:
     scan of (event_date, id) INCLUDE (currency, outstanding_balance) when no other filter applies.
     """
     inner = queryset.order_by().values("event_date", "currency", "outstanding_balance")[: limit + 1]
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction (a refused one): no rows, no query
+        return []
     sql = (
         "SELECT filtered.event_date, filtered.currency, COUNT(*), SUM(filtered.outstanding_balance)"
         f" FROM ({sql}) filtered GROUP BY filtered.event_date, filtered.currency"

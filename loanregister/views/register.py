@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import exports, register
+from ..forms import echo
 
 # Query keys that are not filters: the pager's cursors and the export's options.
 _NOT_FILTERS = {"after", "before", "format", "dialect"}
@@ -73,23 +75,41 @@ def register_list(request: HttpRequest) -> HttpResponse:
     return render(request, "loanregister/register.html", context)
 
 
+def _include_do_not_contact(request: HttpRequest) -> bool:
+    return request.GET.get("include_do_not_contact") in ("on", "true", "1")
+
+
 @require_GET
 def register_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV or XLSX. 403 without the export permission; every export is logged."""
+    """The filtered list as CSV or XLSX. 403 without the export permission; every export is logged.
+
+    A refused filter, format or dialect is a 400: a page in the site's layout that says what is wrong with which
+    field and links back to the register with the filter to correct. Nothing is exported or logged."""
     if not exports.can_export(request.user):
         raise PermissionDenied
     filterset = register.register_filterset(data=request.GET, request=request)
     back = reverse("loanregister:register") + _with(_filter_query(filterset))
-    if filterset.is_bound and not filterset.is_valid():
-        messages.error(request, filterset.errors.as_text())
-        return redirect(back)
+    fmt, dialect = request.GET.get("format", "csv"), request.GET.get("dialect", "plain")
+    problems = [
+        (name, filterset.form[name].label if name in filterset.form.fields else "", errors)
+        for name, errors in filterset.errors.items()
+    ]
+    if fmt not in exports.FORMATS:
+        unknown = _("Unknown format “%(value)s”: use csv or xlsx.") % {"value": echo(fmt)}
+        problems.append(("format", _("Format"), [unknown]))
+    elif fmt == "csv" and dialect not in exports.DIALECTS:
+        unknown = _("Unknown CSV dialect “%(value)s”: use plain or excel_da.") % {"value": echo(dialect)}
+        problems.append(("dialect", _("CSV dialect"), [unknown]))
+    if problems:
+        context = {"problems": problems, "back": back}
+        return render(request, "loanregister/export_refused.html", context, status=400)
     try:
         export = exports.export_start(
             events=register.register_events(filterset=filterset),
             user=request.user,
-            fmt=request.GET.get("format", "csv"),
-            dialect=request.GET.get("dialect", "plain"),
-            include_do_not_contact=request.GET.get("include_do_not_contact") in ("on", "true", "1"),
+            fmt=fmt,
+            dialect=dialect,
+            include_do_not_contact=_include_do_not_contact(request),
             filters=filterset.data,
         )
     except exports.ExportError as error:
