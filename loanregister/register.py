@@ -10,7 +10,7 @@ import calendar
 import datetime
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from common.dates import add_months
 from common.rates import dkk_rates
@@ -185,10 +187,13 @@ class LadderMonth:
     balance_dkk: Decimal  # converted where a rate exists (see Totals.missing_rates)
     date_from: datetime.date  # the month clipped to the filter's window: the bar's link
     date_to: datetime.date
+    url: str = ""  # set by the view: the list narrowed to this month
+    # where the ladder draws it (viewBox units), and the figure above its bar: set by `register_ladder`
     bar_height: float = 0.0
     bar_y: float = 0.0
     x: float = 0.0
     label_x: float = 0.0
+    value_label: str = ""
 
 
 @dataclass
@@ -317,30 +322,130 @@ def register_totals(
         by_currency=sorted(by_currency.values(), key=lambda t: (t.currency != "DKK", t.currency)),
         months=[by_month[m] for m in sorted(by_month)],
     )
-    _lay_out_ladder(totals)
     return totals
 
 
-# Geometry of the ladder's SVG (viewBox units); the template draws what is computed here.
-LADDER_HEIGHT = 160.0
-LADDER_BAR_WIDTH = 40.0  # wide enough for a six-digit count above the bar
-LADDER_GAP = 10.0
+# --- the ladder's drawing ------------------------------------------------------------------------------------
+
+# Geometry of the ladder's SVG in viewBox units; the page draws it at 100% of its width (the viewBox scales),
+# no narrower than LADDER_MIN_SCALE of these units in pixels (below that the ladder scrolls sideways).
+LADDER_SLOT = 56.0  # per month: wide enough for "Sep", a six-digit count or "999,9 mio." above the bar
+LADDER_MIN_WIDTH = 720.0  # a short window's months share this width rather than drawing a tall, narrow chart
+LADDER_MAX_BAR = 64.0
+LADDER_HEIGHT = 140.0  # the tallest bar
+LADDER_TOP = 16.0  # room for the figure above the tallest bar
+LADDER_BOTTOM = 34.0  # month and year under the axis
 LADDER_MIN_BAR = 2.0  # a month with events stays visible beside a peak month
-LADDER_TOP = 16.0
+LADDER_MIN_SCALE = 0.75
+# The axis runs over the filter's window (empty months included) when the window spans at most this many
+# months, else from the first to the last month with events (empty months between them included).
+LADDER_WINDOW_MONTHS = 60
+LADDER_MODES = ("events", "balance")
 
 
-def _lay_out_ladder(totals: Totals) -> None:
-    peak = totals.max_month_events or 1
-    for index, rung in enumerate(totals.months):
-        height = LADDER_HEIGHT * rung.events / peak
-        rung.bar_height = round(max(height, LADDER_MIN_BAR) if rung.events else 0.0, 1)
+@dataclass
+class Ladder:
+    """The maturity ladder as drawn: every month on its time axis, empty ones included, in `mode` ("events":
+    bar heights are counts; "balance": the balance in DKK)."""
+
+    mode: str
+    months: list[LadderMonth]
+    width: float
+    height: float = LADDER_TOP + LADDER_HEIGHT + LADDER_BOTTOM
+    axis_y: float = LADDER_TOP + LADDER_HEIGHT
+    bar_width: float = LADDER_MAX_BAR
+
+    @property
+    def min_width_px(self) -> int:
+        return round(self.width * LADDER_MIN_SCALE)
+
+
+def ladder_mode(data) -> str:
+    """`ladder=balance` draws balances; anything else (or nothing) counts. A display choice, never refused."""
+    value = data.get("ladder") if data is not None else None
+    return value if value in LADDER_MODES else "events"
+
+
+def _months_between(first: datetime.date, last: datetime.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def _axis(
+    months: list[datetime.date], window: tuple[datetime.date | None, datetime.date | None]
+) -> list[datetime.date]:
+    first, last = months[0], months[-1]
+    window_from, window_to = window
+    start = window_from.replace(day=1) if window_from else first
+    end = window_to.replace(day=1) if window_to else last
+    if _months_between(start, end) + 1 > LADDER_WINDOW_MONTHS:
+        start, end = first, last
+    start, end = min(start, first), max(end, last)
+    return [add_months(start, n) for n in range(_months_between(start, end) + 1)]
+
+
+def compact_amount(amount: Decimal) -> str:
+    """A balance short enough to stand above a bar, in the reader's language: 98,8 mio. / 98.8 m."""
+    units = [
+        (Decimal(1), None),
+        (Decimal("1e3"), _("%(amount)s k")),
+        (Decimal("1e6"), _("%(amount)s m")),
+        (Decimal("1e9"), _("%(amount)s bn")),
+    ]
+    value = abs(amount)
+    index = max(n for n, (size, _unit) in enumerate(units) if n == 0 or value >= size)
+    while True:
+        size, unit = units[index]
+        places = 1 if unit is not None and value / size < 100 else 0
+        scaled = (amount / size).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if abs(scaled) >= 1000 and index + 1 < len(units):
+            index += 1  # 999,999 is 1.0 m, not 1,000 k
+            continue
+        number = number_format(scaled, decimal_pos=places, force_grouping=True)
+        return number if unit is None else unit % {"amount": number}
+
+
+def register_ladder(
+    *,
+    totals: Totals,
+    window: tuple[datetime.date | None, datetime.date | None] = (None, None),
+    mode: str = "events",
+) -> Ladder:
+    """The ladder of `totals`: its months on a time axis that keeps the empty ones (see `_axis`), bars scaled
+    to the peak month's count or DKK balance, laid out to fill the width (viewBox) the page gives it."""
+    mode = mode if mode in LADDER_MODES else "events"
+    if not totals.months:
+        return Ladder(mode=mode, months=[], width=LADDER_MIN_WIDTH)
+    by_month = {rung.month: rung for rung in totals.months}
+    window_from, window_to = window
+    months = []
+    for month in _axis(sorted(by_month), window):
+        rung = by_month.get(month)
+        if rung is None:
+            start, end = month, _month_end(month)
+            start = max(start, window_from) if window_from else start
+            end = min(end, window_to) if window_to else end
+            rung = LadderMonth(month, 0, Decimal("0"), start, end)
+        months.append(rung)
+    width = max(LADDER_MIN_WIDTH, LADDER_SLOT * len(months))
+    slot = width / len(months)
+    bar_width = min(LADDER_MAX_BAR, round(slot * 0.7, 1))
+
+    def measure(rung: LadderMonth):
+        return rung.events if mode == "events" else max(rung.balance_dkk, Decimal("0"))
+
+    peak = max((measure(rung) for rung in months), default=0) or 1
+    for index, rung in enumerate(months):
+        value = measure(rung)
+        height = LADDER_HEIGHT * float(value) / float(peak)
+        rung.bar_height = round(max(height, LADDER_MIN_BAR) if value else 0.0, 1)
         rung.bar_y = round(LADDER_TOP + LADDER_HEIGHT - rung.bar_height, 1)
-        rung.x = round(LADDER_GAP + index * (LADDER_BAR_WIDTH + LADDER_GAP), 1)
-        rung.label_x = round(rung.x + LADDER_BAR_WIDTH / 2, 1)
-
-
-def ladder_width(totals: Totals) -> float:
-    return LADDER_GAP + len(totals.months) * (LADDER_BAR_WIDTH + LADDER_GAP)
+        rung.x = round(index * slot + (slot - bar_width) / 2, 1)
+        rung.label_x = round(index * slot + slot / 2, 1)
+        if mode == "events":
+            rung.value_label = number_format(rung.events, force_grouping=True) if rung.events else ""
+        else:
+            rung.value_label = compact_amount(rung.balance_dkk) if rung.events else ""
+    return Ladder(mode=mode, months=months, width=round(width, 1), bar_width=bar_width)
 
 
 def filter_window(filterset: RegisterFilter) -> tuple[datetime.date | None, datetime.date | None]:

@@ -45,13 +45,16 @@ def register_list(request: HttpRequest) -> HttpResponse:
     )
     window = register.filter_window(filterset)
     totals = register.register_totals(queryset=events, window=window)
+    ladder = register.register_ladder(totals=totals, window=window, mode=register.ladder_mode(request.GET))
     query = _filter_query(filterset)
-    for rung in totals.months:
+    for rung in ladder.months:
         rung.url = _with(
             _filter_query(filterset, drop=frozenset({"date_from", "date_to"})),
             date_from=rung.date_from.isoformat(),
             date_to=rung.date_to.isoformat(),
         )
+    can_export = exports.can_export(request.user)
+    filters_only = _filter_query(filterset, drop=frozenset({"ladder"}))
     context = {
         "filter": filterset,
         "page": page,
@@ -61,15 +64,16 @@ def register_list(request: HttpRequest) -> HttpResponse:
         "first_url": _with(query),
         "next_url": _with(query, after=page.next_cursor.encode()) if page.next_cursor else None,
         "prev_url": _with(query, before=page.prev_cursor.encode()) if page.prev_cursor else None,
-        "ladder_width": register.ladder_width(totals),
-        "ladder_height": register.LADDER_HEIGHT + register.LADDER_TOP + 34,
-        "ladder_axis_y": register.LADDER_HEIGHT + register.LADDER_TOP,
-        "ladder_bar_width": register.LADDER_BAR_WIDTH,
-        "can_export": exports.can_export(request.user),
+        "ladder": ladder,
+        "ladder_urls": {
+            "events": _with(filters_only),
+            "balance": _with(filters_only, ladder="balance"),
+        },
+        "can_export": can_export,
         "export_urls": {
-            "csv": _with(query, format="csv", dialect="plain"),
-            "csv_excel_da": _with(query, format="csv", dialect="excel_da"),
-            "xlsx": _with(query, format="xlsx"),
+            "csv": _with(filters_only, format="csv", dialect="plain"),
+            "csv_excel_da": _with(filters_only, format="csv", dialect="excel_da"),
+            "xlsx": _with(filters_only, format="xlsx"),
         },
     }
     return render(request, "loanregister/register.html", context)
