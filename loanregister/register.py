@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -446,6 +446,27 @@ def register_ladder(
         else:
             rung.value_label = compact_amount(rung.balance_dkk) if rung.events else ""
     return Ladder(mode=mode, months=months, width=round(width, 1), bar_width=bar_width)
+
+
+# --- what an export leaves out --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoNotContact:
+    borrowers: int
+    events: int
+
+
+def do_not_contact_in(*, events: QuerySet) -> DoNotContact:
+    """Borrowers marked do-not-contact in the filtered list, and their events: what an export leaves out unless
+    asked. One query, driven by the borrower index of the register events (do-not-contact borrowers are few);
+    none for a refused filter."""
+    found = (
+        events.order_by()
+        .filter(borrower__do_not_contact=True)
+        .aggregate(borrowers=Count("borrower_id", distinct=True), events=Count("id"))
+    )
+    return DoNotContact(borrowers=found["borrowers"] or 0, events=found["events"] or 0)
 
 
 def filter_window(filterset: RegisterFilter) -> tuple[datetime.date | None, datetime.date | None]:

@@ -75,6 +75,9 @@ def register_list(request: HttpRequest) -> HttpResponse:
             "csv_excel_da": _with(filters_only, format="csv", dialect="excel_da"),
             "xlsx": _with(filters_only, format="xlsx"),
         },
+        "include_do_not_contact": _include_do_not_contact(request),
+        # what the export leaves out, said next to its buttons (one query; only for those who may export)
+        "do_not_contact": register.do_not_contact_in(events=events) if can_export else None,
     }
     return render(request, "loanregister/register.html", context)
 
