@@ -12,6 +12,8 @@ import shutil
 
 import pytest
 
+from tests.roles_support import restore_role_groups
+
 # Playwright's sync API runs an asyncio event loop in the test thread; Django's ORM refuses to run beside a running
 # loop unless told that this is deliberate. Set here, not in the Makefile, so `pytest tests/browser` works alone.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,35 +97,6 @@ def sign_in(live_server):
     return _sign_in
 
 
-@pytest.fixture(scope="session")
-def _migrated_role_permissions(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
-    """The role groups' permissions as the migrations left them, by (app label, codename), read once."""
-    from django.contrib.auth.models import Group
-
-    with django_db_blocker.unblock():
-        snapshot = {
-            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
-            for group in Group.objects.all()
-        }
-    # Read before any transactional test flushed the groups (tests/browser runs first); say so if not.
-    assert snapshot, "no role groups to copy: a flush ran before the first browser test"
-    return snapshot
-
-
-def _restore_role_groups(role_permissions: dict[str, list[tuple[str, str]]]) -> None:
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
-    for name, perms in role_permissions.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        match = Q(pk__in=[])
-        for app_label, codename in perms:
-            match |= Q(content_type__app_label=app_label, codename=codename)
-        found = list(Permission.objects.filter(match))
-        assert len(found) == len(perms), f"{name}: permissions missing after the flush"
-        group.permissions.set(found)
-
-
 @pytest.fixture(autouse=True)
 def _role_groups(request):
     """The role groups and their permissions come from data migrations; every transactional test flushes them.
@@ -134,14 +107,14 @@ def _role_groups(request):
     """
     if "live_server" not in request.fixturenames:
         return
-    role_permissions = request.getfixturevalue("_migrated_role_permissions")
+    role_permissions = request.getfixturevalue("migrated_role_permissions")
     request.getfixturevalue("transactional_db")
     from django.contrib.auth.models import Group
 
     from loanregister.roles import ROLE_PERMISSIONS
 
     if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-        _restore_role_groups(role_permissions)
+        restore_role_groups(role_permissions)
 
 
 @pytest.fixture(autouse=True)

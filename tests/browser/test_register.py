@@ -35,7 +35,7 @@ def test_register_filter_by_borrower_name(page: Page, live_server, book, make_us
     # given a loan officer on the register
     make_user("lars", "loan_officer")
     sign_in(page, "lars")
-    page.get_by_role("link", name="Maturity register", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="Maturity register", exact=True).click()
     expect(page.locator("h1")).to_have_text("Maturity register")
     expect(page.locator("#register-count")).to_contain_text(f"{book['loans']} events")
     # when he searches for a borrower by name through the filter panel
