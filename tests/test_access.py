@@ -25,6 +25,7 @@ PUBLIC = {
     "login": "the login page",
     "admin:login": "the admin's login page",
     "health": "for load balancers and the container health check",
+    "favicon": "the app's icon, which browsers ask for by themselves: a redirect to the static file",
     "set_language": "Django's language switch (POST) on the login page",
     "language-set": "our language switch, offered on the login page (sets only the cookie when anonymous)",
 }
