@@ -36,6 +36,7 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at", "id"], name="job_run_started")]  # the admin's order
         constraints = [models.UniqueConstraint(fields=["job", "business_date"], name="one_job_run_per_day")]
 
     def __str__(self) -> str:
@@ -63,6 +64,14 @@ class ImportRun(models.Model):
         verbose_name = _("import run")
         verbose_name_plural = _("import runs")
         ordering = ["-started_at"]
+        indexes = [
+            # the admin's order, its kind filter (and the kinds, read from this index) and its search
+            models.Index(fields=["started_at", "id"], name="import_run_started"),
+            models.Index(fields=["kind", "started_at", "id"], name="import_run_kind"),
+            models.Index(
+                fields=["file_name"], opclasses=["varchar_pattern_ops"], name="import_run_file_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
@@ -117,6 +126,13 @@ class ExportLog(models.Model):
         verbose_name = _("export log entry")
         verbose_name_plural = _("export log")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # the admin's order and its search
+            models.Index(fields=["created_at", "id"], name="export_log_created"),
+            models.Index(
+                fields=["file_name"], opclasses=["varchar_pattern_ops"], name="export_log_file_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
