@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyAdmin
+from common.admin import BigTableAdmin, CurrencyListFilter, ReadOnlyAdmin
+from loanregister.choices import Language
 
 from .documents import document_can_be_deleted
 from .models import (
@@ -33,7 +34,7 @@ from .models import (
 
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyAdmin):
+class PostingAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = [
         "id",
         "loan",
@@ -48,12 +49,12 @@ class PostingAdmin(ReadOnlyAdmin):
         "created_at",
         "created_by",
     ]
-    list_filter = ["kind", "currency", "debit_account", "credit_account"]
-    search_fields = ["=loan__loan_number", "=external_id"]
-    date_hierarchy = "effective_date"
+    list_filter = ["kind", CurrencyListFilter, "debit_account", "credit_account"]
+    search_fields = ["loan__loan_number__startswith", "external_id__exact"]
+    search_help_text = _("The start of the loan number, or a whole transaction id.")
     list_select_related = ["loan", "created_by"]
     raw_id_fields = ["loan", "parent", "reverses", "created_by"]
-    show_full_result_count = False  # COUNT(*) on a large ledger costs more than the page
+    sortable_by = ["id"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -79,20 +80,32 @@ class PaymentWaterfallAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoffStatement)
-class PayoffStatementAdmin(ReadOnlyAdmin):
+class PayoffStatementAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["loan", "as_of", "good_through", "total", "currency", "issued_at", "issued_by"]
-    list_filter = ["currency"]
-    search_fields = ["=loan__loan_number", "requested_by"]
-    date_hierarchy = "issued_at"
+    list_filter = [CurrencyListFilter, "issued_at"]
+    search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
     list_select_related = ["loan", "issued_by"]
-    show_full_result_count = False
 
 
 # ---------------------------------------------------------------- payment notices (SRV-2)
 
 
+class NoticeLanguageListFilter(admin.SimpleListFilter):
+    """The notice's language from the languages we write in, not `SELECT DISTINCT language` over every notice."""
+
+    title = _("language")
+    parameter_name = "language__exact"
+
+    def lookups(self, request, model_admin):
+        return Language.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
 @admin.register(PaymentNotice)
-class PaymentNoticeAdmin(ReadOnlyAdmin):
+class PaymentNoticeAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = [
         "loan",
         "due_date",
@@ -104,14 +117,14 @@ class PaymentNoticeAdmin(ReadOnlyAdmin):
         "business_date",
         "sent_at",
     ]
-    list_filter = ["state", "channel", "currency", "language", "due_date", "batch_date"]
-    search_fields = ["loan__loan_number", "loan__borrower__name", "recipient"]
-    date_hierarchy = "due_date"
+    list_filter = ["state", "channel", CurrencyListFilter, NoticeLanguageListFilter, "due_date", "batch_date"]
+    # The recipient is the borrower's e-mail: find it by the borrower. Name: any part (trigram index).
+    search_fields = ["loan__loan_number__startswith", "loan__borrower__name"]
+    search_help_text = _("The start of the loan number, or any part of the borrower's name.")
     list_select_related = ["loan"]
     # A raw id, not a select of every loan, keeps the page fast at a million loans.
     raw_id_fields = ["loan"]
     readonly_fields = ["letter_batch_link"]
-    show_full_result_count = False
 
     @admin.display(description=_("letter batch"))
     def letter_batch_link(self, obj: PaymentNotice) -> str:
@@ -225,7 +238,7 @@ class ServicingTransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TransferNotice)
-class TransferNoticeAdmin(ReadOnlyAdmin):
+class TransferNoticeAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = [
         "loan",
         "borrower",
@@ -236,9 +249,9 @@ class TransferNoticeAdmin(ReadOnlyAdmin):
         "channel",
         "sent_at",
     ]
-    list_filter = ["channel", "language", "new_servicer", "effective_date"]
-    search_fields = ["loan__loan_number", "borrower__name", "subject"]
-    date_hierarchy = "effective_date"
+    list_filter = ["channel", NoticeLanguageListFilter, "new_servicer", "effective_date"]
+    search_fields = ["loan__loan_number__startswith", "borrower__name"]  # name: any part (trigram index)
+    search_help_text = _("The start of the loan number, or any part of the borrower's name.")
     list_select_related = ["loan", "borrower", "old_servicer", "new_servicer"]
 
 

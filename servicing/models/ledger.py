@@ -149,8 +149,18 @@ class Posting(models.Model):
         ordering = ["loan", "effective_date", "id"]
         permissions = [("reverse_posting", _("Can reverse postings"))]
         indexes = [
-            models.Index(fields=["loan", "effective_date", "id"], name="posting_loan_date"),
+            # A loan's ledger in order; INCLUDE: the admin's filters, so its deep pages (in this order) are
+            # index-only scans, filtered or not (common.admin.BigTableAdmin).
+            models.Index(
+                fields=["loan", "effective_date", "id"],
+                include=["kind", "currency", "debit_account", "credit_account"],
+                name="posting_loan_date_list",
+            ),
             models.Index(fields=["kind", "effective_date"], name="posting_kind_date"),
+            # each admin filter's own index, for its count (kind: posting_kind_date)
+            models.Index(fields=["currency"], name="posting_currency"),
+            models.Index(fields=["debit_account"], name="posting_debit_account"),
+            models.Index(fields=["credit_account"], name="posting_credit_account"),
         ]
         constraints = [
             models.CheckConstraint(
