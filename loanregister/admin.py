@@ -7,7 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import ReadOnlyAdmin
+from common.admin import BigTableAdmin, CurrencyListFilter, IndexedValuesListFilter, ReadOnlyAdmin
 
 from .forms import LoanImportForm, ServicerForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
@@ -56,19 +56,22 @@ class ServicerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Borrower)
-class BorrowerAdmin(SimpleHistoryAdmin):
+class BorrowerAdmin(BigTableAdmin, SimpleHistoryAdmin):
     list_filter = ["do_not_contact", "preferred_language"]
-    search_fields = ["name"]  # widened per user in get_search_fields
-    date_hierarchy = "created_at"
+    search_fields = ["name"]  # widened per user in get_search_fields; any part of the name (trigram index)
+    search_help_text = _(
+        "Any part of the name; with the permissions, a whole CPR/CVR number or an e-mail's start."
+    )
+    sortable_by = ["name"]
     history_list_display = ["do_not_contact"]
 
     def get_search_fields(self, request):
         # Searching by exact CPR would confirm who is in the book even where the number is shown masked.
         fields = ["name"]
         if request.user.has_perm("loanregister.view_national_id"):
-            fields.append("=national_id")
+            fields.append("national_id__exact")
         if request.user.has_perm("loanregister.view_contact_details"):
-            fields.append("email")
+            fields.append("email__startswith")
         return fields
 
     def get_list_display(self, request):
@@ -109,11 +112,19 @@ class BorrowerAdmin(SimpleHistoryAdmin):
         return f"{contact_for(None, obj.email, 'email')} {contact_for(None, obj.phone, 'phone')}"
 
 
+class JurisdictionListFilter(IndexedValuesListFilter):
+    title = _("jurisdiction")
+    parameter_name = "jurisdiction__exact"
+    field_name = "jurisdiction"
+
+
 @admin.register(Property)
-class PropertyAdmin(admin.ModelAdmin):
+class PropertyAdmin(BigTableAdmin):
     list_display = ["property_id", "address", "category", "jurisdiction"]
-    list_filter = ["category", "jurisdiction"]
-    search_fields = ["property_id", "address"]
+    list_filter = ["category", JurisdictionListFilter]
+    search_fields = ["property_id__startswith", "address__startswith"]
+    search_help_text = _("The start of the BFE number or of the address.")
+    sortable_by = ["property_id"]
 
 
 class ServicerAssignmentInline(admin.TabularInline):
@@ -127,7 +138,7 @@ class ServicerAssignmentInline(admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(SimpleHistoryAdmin):
+class LoanAdmin(BigTableAdmin, SimpleHistoryAdmin):
     list_display = [
         "loan_number",
         "borrower",
@@ -140,16 +151,25 @@ class LoanAdmin(SimpleHistoryAdmin):
         "servicer",
         "status",
     ]
-    list_filter = ["status", "loan_type", "currency", "amortization", "recourse", "office", "servicer"]
-    search_fields = ["=loan_number", "borrower__name"]
-    date_hierarchy = "maturity_date"
+    list_filter = [
+        "status",
+        "loan_type",
+        CurrencyListFilter,
+        "amortization",
+        "recourse",
+        "office",
+        "servicer",
+        "maturity_date",
+    ]
+    search_fields = ["loan_number__startswith", "borrower__name"]  # name: any part (trigram index)
+    search_help_text = _("The start of the loan number, or any part of the borrower's name.")
+    sortable_by = ["loan_number", "maturity_date"]
     list_select_related = ["borrower", "office", "officer", "servicer"]
     raw_id_fields = ["borrower", "property", "officer", "co_borrowers"]
     autocomplete_fields: list[str] = []
     inlines = [ServicerAssignmentInline]
-    show_full_result_count = False  # no exact COUNT(*) over a million loans on every page
     history_list_display = ["status", "outstanding_balance"]
-    change_list_template = "admin/loanregister/loan/change_list.html"
+    change_list_template = "admin/loanregister/loan/change_list.html"  # extends BigTableAdmin's
     # Cached facts with an owner of their own (docs/ledger.md, "Who owns the loan's cached facts"): the balance
     # is the servicing ledger's, the status `loan_status_set`'s. Shown, never edited here.
     readonly_fields = ["outstanding_balance", "status"]
@@ -187,22 +207,23 @@ class LoanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServicerAssignment)
-class ServicerAssignmentAdmin(ReadOnlyAdmin):
+class ServicerAssignmentAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["loan", "servicer", "since", "until", "reason", "recorded_by"]
     list_filter = ["servicer"]
-    search_fields = ["=loan__loan_number"]
-    date_hierarchy = "since"
+    search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
+    list_select_related = ["loan", "servicer", "recorded_by"]
     raw_id_fields = ["loan"]
 
 
 @admin.register(RegisterEvent)
-class RegisterEventAdmin(ReadOnlyAdmin):
+class RegisterEventAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["event_date", "kind", "loan"]
-    list_filter = ["kind"]
-    search_fields = ["=loan__loan_number"]
-    date_hierarchy = "event_date"
+    list_filter = ["kind", CurrencyListFilter, "event_date"]
+    search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
     list_select_related = ["loan"]
-    show_full_result_count = False
+    sortable_by = ["event_date"]
 
 
 @admin.register(UserPreference)

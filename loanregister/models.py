@@ -122,7 +122,7 @@ class Servicer(models.Model):
 
 
 class Borrower(models.Model):
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True)  # and UPPER(name) trigram (0006)
     national_id = models.CharField(
         _("national id (CPR/CVR)"),
         max_length=11,
@@ -145,6 +145,18 @@ class Borrower(models.Model):
         verbose_name = _("borrower")
         verbose_name_plural = _("borrowers")
         ordering = ["name", "id"]
+        indexes = [
+            # The admin's list at 870,000 borrowers (common.admin.BigTableAdmin): its order with its filters'
+            # columns, so a deep page is an index-only scan; each filter's own index, for its count.
+            models.Index(
+                fields=["name", "id"],
+                include=["do_not_contact", "preferred_language"],
+                name="borrower_admin_list",
+            ),
+            models.Index(fields=["do_not_contact"], name="borrower_do_not_contact"),
+            models.Index(fields=["preferred_language"], name="borrower_language"),
+            models.Index(fields=["email"], opclasses=["varchar_pattern_ops"], name="borrower_email_prefix"),
+        ]
         permissions = [
             ("view_national_id", _("Can see full CPR numbers")),
             ("view_contact_details", _("Can see borrowers' contact details")),
@@ -166,6 +178,14 @@ class Property(models.Model):
         verbose_name = _("property")
         verbose_name_plural = _("properties")
         ordering = ["property_id"]
+        indexes = [
+            # The admin's filters and its search by the address's start (common.admin.BigTableAdmin)
+            models.Index(fields=["category"], name="property_category"),
+            models.Index(fields=["jurisdiction"], name="property_jurisdiction"),
+            models.Index(
+                fields=["address"], opclasses=["varchar_pattern_ops"], name="property_address_prefix"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.property_id} {self.address}".strip()
@@ -229,7 +249,7 @@ class Loan(models.Model):
     interest_only_until = models.DateField(_("interest-only until"), null=True, blank=True)
     origination_date = models.DateField(_("origination date"))
     first_payment_date = models.DateField(_("first payment date"), null=True, blank=True)
-    maturity_date = models.DateField(_("maturity date"), db_index=True)
+    maturity_date = models.DateField(_("maturity date"))  # leads the index loan_admin_list
     rate_reset_date = models.DateField(_("rate reset date"), null=True, blank=True)
     recourse = models.BooleanField(_("recourse"), default=True)
     status = models.CharField(
@@ -255,6 +275,22 @@ class Loan(models.Model):
             models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive"),
             models.CheckConstraint(condition=Q(outstanding_balance__gte=0), name="loan_balance_not_negative"),
         ]
+        indexes = [
+            # The admin's list at a million loans (common.admin.BigTableAdmin): its order with its filters'
+            # columns, so a deep page's ids are an index-only scan, filtered or not. Any query by maturity date
+            # uses it too.
+            models.Index(
+                fields=["maturity_date", "id"],
+                include=["status", "loan_type", "currency", "amortization", "recourse", "office", "servicer"],
+                name="loan_admin_list",
+            ),
+            # each filter's own index: a filtered count stops after 10,001 of its entries, however rare the value
+            models.Index(fields=["status"], name="loan_status"),
+            models.Index(fields=["loan_type"], name="loan_loan_type"),
+            models.Index(fields=["currency"], name="loan_currency"),
+            models.Index(fields=["amortization"], name="loan_amortization"),
+            models.Index(fields=["recourse"], name="loan_recourse"),
+        ]
 
     def __str__(self) -> str:
         return self.loan_number
@@ -274,8 +310,18 @@ class Loan(models.Model):
 class ServicerAssignment(models.Model):
     """REG-4: who services a loan, and since when. The open row (until is empty) is the current servicer."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="servicer_assignments")
-    servicer = models.ForeignKey(Servicer, on_delete=models.PROTECT, related_name="assignments")
+    loan = models.ForeignKey(
+        Loan,
+        on_delete=models.CASCADE,
+        related_name="servicer_assignments",
+        db_index=False,  # servicer_assignment_list
+    )
+    servicer = models.ForeignKey(
+        Servicer,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,  # servicer_assignment_admin
+    )
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -292,6 +338,11 @@ class ServicerAssignment(models.Model):
             models.UniqueConstraint(
                 fields=["loan"], condition=Q(until__isnull=True), name="one_current_servicer_per_loan"
             )
+        ]
+        indexes = [
+            # The admin's order, and its servicer filter in that order (common.admin.BigTableAdmin)
+            models.Index(fields=["loan", "since", "id"], name="servicer_assignment_list"),
+            models.Index(fields=["servicer", "loan", "since", "id"], name="servicer_assignment_admin"),
         ]
 
     def __str__(self) -> str:
