@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
+from common.decorators import post_only
 from common.models import JobRun
 
 from ..choices import LeadEvent, LeadStatus, RegisterEventKind
@@ -62,7 +63,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _lead(request, pk))
 
 
-@require_POST
+@post_only("loanregister:lead")
 @permission_required(VIEW, raise_exception=True)
 def lead_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead(request, pk)
@@ -74,7 +75,7 @@ def lead_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("loanregister:lead", pk=lead.pk)
 
 
-@require_POST
+@post_only("loanregister:lead")
 @permission_required(VIEW, raise_exception=True)
 def lead_status_change(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead(request, pk)
@@ -93,7 +94,7 @@ def lead_status_change(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("loanregister:lead", pk=lead.pk)
 
 
-@require_POST
+@post_only("loanregister:lead")
 @permission_required(REASSIGN, raise_exception=True)
 def lead_reassign_one(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead(request, pk)
@@ -110,7 +111,7 @@ def lead_reassign_one(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("loanregister:lead", pk=lead.pk)
 
 
-@require_POST
+@post_only("loanregister:leads")
 @permission_required(REASSIGN, raise_exception=True)
 def leads_reassign_filtered(request: HttpRequest) -> HttpResponse:
     """Every open lead of the filter the manager was looking at (sent back as hidden fields) to one officer."""
