@@ -55,6 +55,9 @@ class PostingAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_select_related = ["loan", "created_by"]
     raw_id_fields = ["loan", "parent", "reverses", "created_by"]
     sortable_by = ["id"]
+    # By the loan's id, as posting_loan_date_list holds them: "loan" would sort by the loan's own order (its
+    # maturity date), a join to the loans that no index of the postings answers.
+    ordering = ["loan_id", "effective_date", "id"]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

@@ -227,7 +227,7 @@ def test_a_filter_with_more_rows_than_counted_says_so(superuser_client, book, sm
     cl = response.context["cl"]
     assert cl.paginator.count_is_lower_bound
     assert cl.result_count == MAX_ROWS + 1
-    assert cl.result_count_label.startswith(f"{MAX_ROWS}+ ")
+    assert str(MAX_ROWS) in cl.result_count_label and str(MAX_ROWS + 1) not in cl.result_count_label
     assert cl.result_count_label in response.content.decode()
     [count] = [s for s in statements if "COUNT(" in s.upper()]
     assert f"LIMIT {MAX_ROWS + 1}" in count

@@ -87,8 +87,13 @@ class PaymentNotice(models.Model):
             ),
             models.Index(fields=["state"], name="payment_notice_state"),
             models.Index(fields=["channel"], name="payment_notice_channel"),
-            models.Index(fields=["currency"], name="payment_notice_currency"),
-            models.Index(fields=["language"], name="payment_notice_language"),
+            # a currency or language few notices have: their deep pages too are a range of one index
+            models.Index(
+                fields=["currency", "-due_date", "loan"], include=["id"], name="payment_notice_ccy_list"
+            ),
+            models.Index(
+                fields=["language", "-due_date", "loan"], include=["id"], name="payment_notice_lang_list"
+            ),
         ]
 
     def __str__(self) -> str:
