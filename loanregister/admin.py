@@ -213,6 +213,8 @@ class ServicerAssignmentAdmin(BigTableAdmin, ReadOnlyAdmin):
     search_fields = ["loan__loan_number__startswith"]
     search_help_text = _("The start of the loan number.")
     list_select_related = ["loan", "servicer", "recorded_by"]
+    # By the loan's id, as the indexes hold them: "loan" would sort by the loan's maturity date, through a join.
+    ordering = ["loan_id", "since", "id"]
     raw_id_fields = ["loan"]
 
 
