@@ -153,8 +153,9 @@ class Borrower(models.Model):
                 include=["do_not_contact", "preferred_language"],
                 name="borrower_admin_list",
             ),
-            models.Index(fields=["do_not_contact"], name="borrower_do_not_contact"),
-            models.Index(fields=["preferred_language"], name="borrower_language"),
+            # each filter in the list's order: its count and its deepest page are a range of one index
+            models.Index(fields=["do_not_contact", "name", "id"], name="borrower_do_not_contact_list"),
+            models.Index(fields=["preferred_language", "name", "id"], name="borrower_language_list"),
             models.Index(fields=["email"], opclasses=["varchar_pattern_ops"], name="borrower_email_prefix"),
         ]
         permissions = [
@@ -179,9 +180,12 @@ class Property(models.Model):
         verbose_name_plural = _("properties")
         ordering = ["property_id"]
         indexes = [
-            # The admin's filters and its search by the address's start (common.admin.BigTableAdmin)
-            models.Index(fields=["category"], name="property_category"),
-            models.Index(fields=["jurisdiction"], name="property_jurisdiction"),
+            # The admin's filters in its order, with the id, so their counts and deepest pages are a range of one
+            # index; and its search by the address's start (common.admin.BigTableAdmin)
+            models.Index(fields=["category", "property_id"], include=["id"], name="property_category_list"),
+            models.Index(
+                fields=["jurisdiction", "property_id"], include=["id"], name="property_jurisdiction_list"
+            ),
             models.Index(
                 fields=["address"], opclasses=["varchar_pattern_ops"], name="property_address_prefix"
             ),
@@ -284,12 +288,13 @@ class Loan(models.Model):
                 include=["status", "loan_type", "currency", "amortization", "recourse", "office", "servicer"],
                 name="loan_admin_list",
             ),
-            # each filter's own index: a filtered count stops after 10,001 of its entries, however rare the value
-            models.Index(fields=["status"], name="loan_status"),
-            models.Index(fields=["loan_type"], name="loan_loan_type"),
-            models.Index(fields=["currency"], name="loan_currency"),
-            models.Index(fields=["amortization"], name="loan_amortization"),
-            models.Index(fields=["recourse"], name="loan_recourse"),
+            # each filter in the list's order: its count stops after 10,001 entries and its deepest page skips
+            # 9,950, however rare the value
+            models.Index(fields=["status", "maturity_date", "id"], name="loan_status_list"),
+            models.Index(fields=["loan_type", "maturity_date", "id"], name="loan_type_list"),
+            models.Index(fields=["currency", "maturity_date", "id"], name="loan_currency_list"),
+            models.Index(fields=["amortization", "maturity_date", "id"], name="loan_amortization_list"),
+            models.Index(fields=["recourse", "maturity_date", "id"], name="loan_recourse_list"),
         ]
 
     def __str__(self) -> str:

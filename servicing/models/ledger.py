@@ -157,10 +157,13 @@ class Posting(models.Model):
                 name="posting_loan_date_list",
             ),
             models.Index(fields=["kind", "effective_date"], name="posting_kind_date"),
-            # each admin filter's own index, for its count (kind: posting_kind_date)
-            models.Index(fields=["currency"], name="posting_currency"),
-            models.Index(fields=["debit_account"], name="posting_debit_account"),
-            models.Index(fields=["credit_account"], name="posting_credit_account"),
+            # each admin filter in the list's order: its count and its deepest page are a range of one index
+            models.Index(fields=["kind", "loan", "effective_date", "id"], name="posting_kind_list"),
+            models.Index(fields=["currency", "loan", "effective_date", "id"], name="posting_currency_list"),
+            models.Index(fields=["debit_account", "loan", "effective_date", "id"], name="posting_debit_list"),
+            models.Index(
+                fields=["credit_account", "loan", "effective_date", "id"], name="posting_credit_list"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
