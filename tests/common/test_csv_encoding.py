@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -143,6 +144,7 @@ def test_import_loans_admin_page_shows_the_notice(client, make_user):
     user = make_user("clerk", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_loan", "import_loans"]))
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the notice is checked in English
     upload = SimpleUploadedFile("loans.csv", _windows_1252(LOANS), content_type="text/csv")
     # when
     response = client.post(reverse("admin:loanregister_loan_import"), {"file": upload})

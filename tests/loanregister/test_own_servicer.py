@@ -81,6 +81,7 @@ def test_the_database_refuses_a_second_own_servicer():
 
 
 def test_admin_refuses_a_second_own_servicer_naming_the_one_that_is(admin_client):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the reason is checked in English
     # when an administrator adds a servicer marked as our own
     response = admin_client.post(
         reverse("admin:loanregister_servicer_add"),
