@@ -1,7 +1,7 @@
-"""`import_transactions`: post ledger transactions from a CSV file, all-or-nothing (DESIGN.md §3, issue 4 item 3).
+"""`import_transactions`: post ledger transactions from a CSV file, all-or-nothing (docs/requirements.md §3).
 
 The file's columns and rules are in docs/import_transactions.md. The CSV dialect (comma or semicolon, decimal comma,
-BOM) and the cell parsers are import_loans' (`loanregister.loan_import`), so both files are read alike.
+BOM) and the cell parsers are import_loans' (`common.csvfiles`), so both files are read alike.
 
 Three passes inside one transaction: read and check every cell; check every row against the file and the
 database (loans by number, transaction ids already posted, what is outstanding on each row's date, counting the
