@@ -6,7 +6,8 @@ edits). Loans of every servicer count: the lender owns the relationship. The run
 set-based SQL statement that writes the leads and their history rows together (a CTE), never a loop per loan:
 
 1. **moved**: an open lead whose event now has another date (the loan was re-imported), still within the horizon
-   or in the past, gets the new date (`UPDATE … FROM` the register);
+   or in the past, gets the new date (`UPDATE … FROM` the register; for an event kind without a horizon, the lead
+   keeps its date);
 2. **obsolete**: an open lead whose event left the register (the loan is no longer active, or the date was
    removed) or moved beyond the horizon is closed as `obsolete`, never deleted (`UPDATE`);
 3. **created**: every due event without an open lead for its loan and kind gets one (`INSERT … SELECT … ON
@@ -62,9 +63,11 @@ _DUE_FROM = f"""
     LEFT JOIN loanregister_office o ON o.id = e.office_id
     LEFT JOIN auth_user fallback ON fallback.id = o.default_officer_id AND fallback.is_active
 """
+# `until` (the business date plus the longest horizon) bounds every read of the register to a range of its keyset
+# index (event_date, id), which carries the columns read here (INCLUDE): an index-only range scan, never the table.
 _DUE_WHERE = f"""
     e.status = {_ACTIVE}
-    AND e.event_date BETWEEN %(day)s AND %(day)s::date + h.days
+    AND e.event_date BETWEEN %(day)s AND %(until)s AND e.event_date <= %(day)s::date + h.days
     AND NOT EXISTS (
         SELECT 1 FROM {_LEAD} other
         WHERE other.loan_id = e.loan_id AND other.event = e.kind
@@ -76,23 +79,36 @@ _DUE_WHERE = f"""
 """
 _OWNER = "COALESCE(responsible.id, fallback.id)"
 
-# Step 1: open leads whose event has another date now, within the horizon (or in the past, or of a kind without a
-# horizon: the date is only brought in step).
-_MOVED_FROM = f"{_EVENT} e LEFT JOIN {_HORIZON} h ON h.event = e.kind"
+# Step 1: open leads whose event has another date now, within the horizon or in the past.
+_MOVED_FROM = f"{_EVENT} e JOIN {_HORIZON} h ON h.event = e.kind"
 _MOVED_WHERE = f"""
     e.loan_id = l.loan_id AND e.kind = l.event AND l.status IN {_OPEN}
     AND e.status = {_ACTIVE} AND e.event_date <> l.event_date
-    AND (h.days IS NULL OR e.event_date <= %(day)s::date + h.days)
+    AND e.event_date <= %(until)s AND e.event_date <= %(day)s::date + h.days
 """
 
 # Step 2: open leads of a register event that is gone, or moved beyond the horizon. An event still on the lead's
-# date keeps it open (also when its date has passed, or the horizon was shortened since).
+# date keeps it open (also when its date has passed, or the horizon was shortened since), and so does any event of a
+# kind without a horizon. The first test (an event within the horizon, the common case) reads a range of the keyset
+# index; only the few leads it leaves (`gone`) are looked up one by one in the register's unique (loan, kind) index.
+# Each OFFSET 0 keeps PostgreSQL from merging that order away (into a join over the whole register).
+_OBSOLETE_FROM = f"""(
+    SELECT x.id, x.loan_id, x.event, x.event_date FROM {_LEAD} x
+    WHERE x.status IN {_OPEN} AND x.event IN {_REGISTER_KINDS}
+      AND NOT EXISTS (
+        SELECT 1 FROM {_EVENT} e JOIN {_HORIZON} h ON h.event = e.kind
+        WHERE e.loan_id = x.loan_id AND e.kind = x.event AND e.status = {_ACTIVE}
+          AND e.event_date <= %(until)s AND e.event_date <= %(day)s::date + h.days
+      )
+    OFFSET 0
+) gone"""
 _OBSOLETE_WHERE = f"""
-    l.status IN {_OPEN} AND l.event IN {_REGISTER_KINDS}
+    l.id = gone.id AND l.status IN {_OPEN}
     AND NOT EXISTS (
         SELECT 1 FROM {_EVENT} e LEFT JOIN {_HORIZON} h ON h.event = e.kind
-        WHERE e.loan_id = l.loan_id AND e.kind = l.event AND e.status = {_ACTIVE}
-          AND (e.event_date = l.event_date OR h.days IS NULL OR e.event_date <= %(day)s::date + h.days)
+        WHERE e.loan_id = gone.loan_id AND e.kind = gone.event AND e.status = {_ACTIVE}
+          AND (e.event_date = gone.event_date OR h.days IS NULL)
+        OFFSET 0
     )
 """
 
@@ -127,7 +143,7 @@ _MOVED_SQL = _with_history(
 )
 _OBSOLETE_SQL = _with_history(
     f"""UPDATE {_LEAD} l SET status = '{LeadStatus.OBSOLETE.value}', closed_on = %(day)s,
-        status_changed_at = %(now)s, updated_at = %(now)s WHERE {_OBSOLETE_WHERE}""",
+        status_changed_at = %(now)s, updated_at = %(now)s FROM {_OBSOLETE_FROM} WHERE {_OBSOLETE_WHERE}""",
     "~",
 )
 _CREATE_SQL = _with_history(
@@ -136,18 +152,30 @@ _CREATE_SQL = _with_history(
         SELECT e.loan_id, e.kind, e.event_date, {_OWNER}, '{LeadStatus.NEW.value}', %(day)s, %(now)s, %(now)s,
             %(now)s
         FROM {_DUE_FROM} WHERE {_DUE_WHERE}
-        ORDER BY e.loan_id, e.kind
         ON CONFLICT (loan_id, event) WHERE status IN {_OPEN} DO NOTHING""",
     "+",
 )
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('loanregister.maturity_radar'))"
+# Step 3 checks "no lead yet" against the lead table it is filling. With the table's statistics saying it is empty
+# (the first night, or a re-run before autovacuum has looked), PostgreSQL would check that with a nested loop over a
+# sequential scan of the leads, which also reads the rows the statement has just inserted: quadratic (minutes at a
+# million loans). A hash anti join reads the leads once. The setting lasts to the end of the radar's transaction.
+_NO_NESTED_LOOPS_SQL = "SET LOCAL enable_nestloop = off"
+# After writing this many leads, the run updates the lead table's statistics for what follows in the night.
+_ANALYZE_AFTER = 1000
+
+
+def _window(business_date: datetime.date) -> dict:
+    """The business date, and the last date any horizon reaches (`until`)."""
+    longest = max(RadarHorizon.objects.values_list("days", flat=True), default=0)
+    return {"day": business_date, "until": business_date + datetime.timedelta(days=longest)}
 
 
 def maturity_radar_apply(*, business_date: datetime.date) -> dict[str, int]:
     """Run the radar for a business date: returns how many leads were created, updated (moved) and closed
     (obsolete). Idempotent: run again for the same date, it finds nothing left to do."""
     params = {
-        "day": business_date,
+        **_window(business_date),
         "now": timezone.now(),
         "reason": f"maturity radar {business_date.isoformat()}",
         "user": system_user().pk,
@@ -156,8 +184,12 @@ def maturity_radar_apply(*, business_date: datetime.date) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_SQL)  # one radar at a time, whatever dates they were started for
         for name, sql in (("updated", _MOVED_SQL), ("closed", _OBSOLETE_SQL), ("created", _CREATE_SQL)):
+            if name == "created":
+                cursor.execute(_NO_NESTED_LOOPS_SQL)
             cursor.execute(sql, params)
             counts[name] = cursor.rowcount
+        if counts["created"] >= _ANALYZE_AFTER:
+            cursor.execute(f"ANALYZE {_LEAD}")
     return {"created": counts["created"], "updated": counts["updated"], "closed": counts["closed"]}
 
 
@@ -208,8 +240,9 @@ def _step(cursor, select: str, source: str, order: str, params: dict, limit: int
 def maturity_radar_preview(*, business_date: datetime.date, limit: int = PREVIEW_ROWS) -> RadarPreview:
     """What tonight's run would create, update and close for the date, by the very conditions the run uses,
     as SELECTs only: nothing is written (no lead, no history, no job run, no system user)."""
-    params = {"day": business_date}
-    with connection.cursor() as cursor:
+    params = _window(business_date)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NO_NESTED_LOOPS_SQL)  # as the run does (above)
         created = _step(
             cursor,
             f"""e.loan_id, e.loan_number, e.kind AS event, e.event_date, {_OWNER} AS officer_id,
@@ -233,7 +266,7 @@ def maturity_radar_preview(*, business_date: datetime.date, limit: int = PREVIEW
             cursor,
             "l.id AS lead_id, loan.loan_number, l.event, l.event_date, l.status, u.username AS officer",
             f"""{_LEAD} l JOIN loanregister_loan loan ON loan.id = l.loan_id
-                LEFT JOIN auth_user u ON u.id = l.officer_id WHERE {_OBSOLETE_WHERE}""",
+                LEFT JOIN auth_user u ON u.id = l.officer_id, {_OBSOLETE_FROM} WHERE {_OBSOLETE_WHERE}""",
             "l.event_date, loan.loan_number, l.event",
             params,
             limit,

@@ -372,6 +372,23 @@ def test_reg2_the_dry_run_command_prints_the_counts_and_the_leads_and_writes_not
     assert _everything() == before
 
 
+def test_reg2_the_check_for_an_existing_lead_never_loops_over_the_leads_it_is_inserting():
+    # given a lead table whose statistics say it is empty (the first night, or a re-run before autovacuum)
+    from loanregister.leads import radar
+
+    _loan("maturity", D + DAY)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE loanregister_lead")
+        # when the radar plans its step that creates leads, as it runs it
+        params = {**radar._window(D), "now": D, "reason": "", "user": None}
+        cursor.execute(radar._NO_NESTED_LOOPS_SQL)
+        cursor.execute("EXPLAIN " + radar._CREATE_SQL, params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    # then "no lead yet" is a hash (or merge) anti join: a nested loop over a scan of the leads would read every row
+    # the statement inserts again for each event (quadratic: minutes at a million loans, docs/benchmarks.md)
+    assert "Anti Join" in plan and "Nested Loop Anti Join" not in plan, plan
+
+
 # -- two runs at once ------------------------------------------------------------------------------------------
 
 
