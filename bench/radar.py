@@ -29,10 +29,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+
+# The book is seeded the way bench/run.py seeds it (the script's folder is first on sys.path).
+from run import database_and_admin_url, run, seed_book  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,62 +59,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run(cmd: list[str], env: dict, *, input_text: str | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, env=env, input=input_text, capture_output=True, text=True, cwd=ROOT)
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def _admin_url(database_url: str) -> tuple[str, str]:
-    url = urlparse(database_url)
-    return url.path.lstrip("/"), url._replace(path="/postgres").geturl()
-
-
-def loans_in(database_url: str) -> int:
-    result = subprocess.run(
-        ["psql", "-X", "-At", "-d", database_url, "-c", "SELECT count(*) FROM loanregister_loan"],
-        capture_output=True,
-        text=True,
-    )
-    return int(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else 0
-
-
-def seed_book(args: argparse.Namespace, env: dict) -> dict:
-    if args.reuse and loans_in(args.database_url) >= args.loans:
-        print(
-            f"reusing {args.database_url} ({loans_in(args.database_url):,} loans); migrating it", flush=True
-        )
-        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        return {"reused": True}
-    name, admin_url = _admin_url(args.database_url)
-    print(f"creating {name} afresh and seeding {args.loans:,} loans …", flush=True)
-    run(["psql", "-X", "-q", "-d", admin_url, "-c", f'DROP DATABASE IF EXISTS "{name}"'], env)
-    run(["psql", "-X", "-q", "-d", admin_url, "-c", f'CREATE DATABASE "{name}"'], env)
-    run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    run([PYTHON, "manage.py", "create_demo_users"], env)
-    started = time.perf_counter()
-    out = run(
-        [
-            PYTHON,
-            "manage.py",
-            "seed_demo",
-            "--loans",
-            str(args.loans),
-            "--seed",
-            str(args.seed),
-            "--without-ledger",
-        ],
-        env,
-    ).stdout
-    seconds = time.perf_counter() - started
-    print(out.strip().splitlines()[-1] if out.strip() else "seeded")
-    print(f"seed: {seconds:.0f} s", flush=True)
-    return {"reused": False, "seconds": round(seconds, 1)}
-
-
 def drop(database_url: str, env: dict) -> None:
-    name, admin_url = _admin_url(database_url)
+    name, admin_url = database_and_admin_url(database_url)
     run(["psql", "-X", "-q", "-d", admin_url, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], env)
     print(f"dropped {name}")
 

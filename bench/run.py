@@ -73,6 +73,12 @@ def timed_subprocess(cmd: list[str], env: dict) -> tuple[float, int, str]:
 # --- 1. the book ------------------------------------------------------------------------------------------
 
 
+def database_and_admin_url(database_url: str) -> tuple[str, str]:
+    """The database's name, and a URL of the same server's `postgres` database (to drop and create it)."""
+    url = urlparse(database_url)
+    return url.path.lstrip("/"), url._replace(path="/postgres").geturl()
+
+
 def loans_in(database_url: str) -> int:
     result = subprocess.run(
         ["psql", "-X", "-At", "-d", database_url, "-c", "SELECT count(*) FROM loanregister_loan"],
@@ -89,9 +95,7 @@ def seed_book(args: argparse.Namespace, env: dict) -> dict:
         )
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         return {"reused": True}
-    url = urlparse(args.database_url)
-    name = url.path.lstrip("/")
-    admin_url = url._replace(path="/postgres").geturl()
+    name, admin_url = database_and_admin_url(args.database_url)
     print(f"creating {name} afresh and seeding {args.loans:,} loans …", flush=True)
     run(["psql", "-X", "-q", "-d", admin_url, "-c", f'DROP DATABASE IF EXISTS "{name}"'], env)
     run(["psql", "-X", "-q", "-d", admin_url, "-c", f'CREATE DATABASE "{name}"'], env)
