@@ -256,12 +256,17 @@ class Loan(models.Model):
     maturity_date = models.DateField(_("maturity date"))  # leads the index loan_admin_list
     rate_reset_date = models.DateField(_("rate reset date"), null=True, blank=True)
     recourse = models.BooleanField(_("recourse"), default=True)
+    # The collections state (DESIGN.md section 5): kept by the collections job (servicing), read by the register and
+    # campaigns without importing servicing. 0 / false until collections runs.
+    days_past_due = models.PositiveIntegerField(_("days past due"), default=0)
+    in_collections = models.BooleanField(_("in collections"), default=False)
     status = models.CharField(
         _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[co_borrowers])
+    # days past due changes every night from the ledger: a derived fact, not a change anyone made
+    history = HistoricalRecords(excluded_fields=["updated_at", "days_past_due"], m2m_fields=[co_borrowers])
 
     class Meta:
         verbose_name = _("loan")
@@ -295,6 +300,10 @@ class Loan(models.Model):
             models.Index(fields=["currency", "maturity_date", "id"], name="loan_currency_list"),
             models.Index(fields=["amortization", "maturity_date", "id"], name="loan_amortization_list"),
             models.Index(fields=["recourse", "maturity_date", "id"], name="loan_recourse_list"),
+            # the few loans in collections, for the register's flag filter and the campaigns' suppression
+            models.Index(
+                fields=["maturity_date", "id"], condition=Q(in_collections=True), name="loan_in_collections"
+            ),
         ]
 
     def __str__(self) -> str:
