@@ -10,7 +10,11 @@ loan book registers here, in its `AppConfig.ready()`:
 - `add_loan_panel(template)`: a template included on the loan page with the page's context (servicing's
   schedule and ledger panels);
 - `add_navigation(url_name, label, permission, description=...)`: an entry in the navigation bar for users with
-  the permission (or all of a tuple of permissions), listed with its description on the home page too.
+  the permission (or all of a tuple of permissions), listed with its description on the home page too;
+- `add_demo_seeder(name, fn)`: `fn(loan_ids=..., today=..., seed=..., ledger=...)` runs in `seed_demo`'s
+  transaction after the loans, their register events and (unless `ledger` is false) their opening balances are
+  written, so an app gives the demo book its own life (arrears, applications, a year of flows); what it returns
+  (a short summary) is reported under `name`.
 
 Hooks run in the order the apps are listed in INSTALLED_APPS.
 """
@@ -35,6 +39,7 @@ class NavigationItem:
 _loans_imported: dict[str, LoansImported] = {}
 _loan_panels: list[str] = []
 _navigation: list[NavigationItem] = []
+_demo_seeders: dict[str, Callable[..., object]] = {}
 
 
 def on_loans_imported(name: str, fn: LoansImported) -> None:
@@ -75,3 +80,15 @@ def add_navigation(
 
 def navigation_items() -> list[NavigationItem]:
     return sorted(_navigation, key=lambda item: item.order)
+
+
+def add_demo_seeder(name: str, fn: Callable[..., object]) -> None:
+    _demo_seeders[name] = fn
+
+
+def demo_seeded(*, loan_ids: range, today, seed: int, ledger: bool) -> dict[str, object]:
+    """Run the apps' demo seeders in INSTALLED_APPS order; returns what each returned, by its name."""
+    return {
+        name: fn(loan_ids=loan_ids, today=today, seed=seed, ledger=ledger)
+        for name, fn in _demo_seeders.items()
+    }

@@ -57,6 +57,9 @@ class SeedResult:
     opening_balances: int = 0
     rebuilt: int = 0  # indexes and foreign keys dropped for the bulk load and rebuilt after it
     timings: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, object] = field(
+        default_factory=dict
+    )  # what each app's demo seeder reported (common.hooks)
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -337,6 +340,13 @@ def seed_demo_book(
         stack.close()  # indexes and foreign keys back, validated, inside the same transaction
         if loans >= bulk_load_threshold:
             result.timings["indexes_and_keys"] = time.monotonic() - mark
+        mark = time.monotonic()
+        first = context.first_ids["loan"]
+        result.extras = hooks.demo_seeded(
+            loan_ids=range(first, first + result.loans), today=today, seed=seed, ledger=ledger
+        )
+        if result.extras:
+            result.timings["extras"] = time.monotonic() - mark
     mark = time.monotonic()
     with connection.cursor() as cursor:
         # Fresh statistics, so the planner sees a million rows and not an empty table; and, outside a

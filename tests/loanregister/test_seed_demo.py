@@ -330,3 +330,26 @@ def test_srv4_seeded_balances_open_the_servicing_ledger():
     assert with_balance.exists()
     assert with_balance.filter(postings__isnull=True).count() == 0
     assert ledger_reconcile() == []
+
+
+def test_apps_add_to_the_demo_book_through_a_demo_seeder(monkeypatch):
+    """common.hooks.add_demo_seeder: an app's seeder runs in seed_demo's transaction with the new loans' ids and
+    what it returns is reported; the core never imports the app."""
+    from io import StringIO
+
+    from common import hooks
+
+    calls = []
+
+    def seeder(*, loan_ids, today, seed, ledger):
+        calls.append((list(loan_ids), today, seed, ledger))
+        assert Loan.objects.filter(id__in=loan_ids).count() == len(loan_ids)  # the loans are written already
+        return f"{len(loan_ids)} loans seen"
+
+    monkeypatch.setattr(hooks, "_demo_seeders", {"test_extra": seeder})
+    out = StringIO()
+    call_command("seed_demo", loans=25, seed=3, today=TODAY, without_ledger=True, stdout=out)
+    [(ids, today, seed, ledger)] = calls
+    assert sorted(ids) == sorted(Loan.objects.values_list("id", flat=True))
+    assert (today, seed, ledger) == (TODAY, 3, False)
+    assert "test_extra: 25 loans seen" in out.getvalue()

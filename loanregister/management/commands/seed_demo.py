@@ -71,3 +71,5 @@ class Command(BaseCommand):
                 f"{result.exchange_rates} EUR rates (seed {seed}; {timings})"
             )
         )
+        for name, summary in result.extras.items():
+            self.stdout.write(f"  {name}: {summary}")
