@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -90,10 +91,17 @@ class Office(models.Model):
                     }
                 )
 
-    @property
-    def can_make_loans(self) -> bool:
-        """LPO-2/LPO-4: an LPO decides nothing unless granted branch capacity."""
-        return self.kind != OfficeKind.LPO or self.branch_capacity
+    def can_make_loans(self, on: datetime.date) -> bool:
+        """LPO-2/LPO-4: whether the office's staff may decide loans and set their terms on the date `on`.
+
+        A home office or a branch may (while active); an LPO only once granted branch capacity, from its grant
+        date on (not the day before). Origination's services ask this before any decision or terms."""
+        if not self.active:
+            return False
+        if self.kind != OfficeKind.LPO:
+            return True
+        granted = self.branch_capacity_granted_on
+        return bool(self.branch_capacity and granted is not None and granted <= on)
 
 
 class Servicer(models.Model):
@@ -260,6 +268,16 @@ class Loan(models.Model):
     # campaigns without importing servicing. 0 / false until collections runs.
     days_past_due = models.PositiveIntegerField(_("days past due"), default=0)
     in_collections = models.BooleanField(_("in collections"), default=False)
+    # Where a new loan came from (issue 10): the lead of a redeemed loan that it won, set by
+    # loanregister.leads.won.leads_won_by_new_loans.
+    origin_lead = models.ForeignKey(
+        "Lead",
+        verbose_name=_("came from lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="won_loans",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
     )

@@ -21,6 +21,7 @@ from common import hooks
 from common.csvfiles import ErrorList
 from common.models import ImportRun
 
+from ..leads.won import leads_won_by_new_loans
 from ..services import register_events_sync
 from .plan import plan_rows
 from .reference import load_reference
@@ -49,6 +50,7 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # e.g. the file was read as Windows-1252
     created_loan_ids: list[int] = field(default_factory=list)
+    leads_won: int = 0  # leads of redeemed loans won by the new loans (loanregister.leads.won)
     updated_loan_ids: list[int] = field(default_factory=list)
     import_run: ImportRun | None = None
 
@@ -92,6 +94,8 @@ def loans_import(*, file: IO[bytes] | bytes, user, file_name: str, today: date |
             # all-or-nothing: servicing books the new loans' balances and the new figures of loans that exist
             # (`balances`) in its ledger, the owner of the cached balance.
             hooks.loans_imported(loan_ids=created_ids + updated_ids, user=user, balances=balances)
+            # A new loan of a borrower or property whose loan was redeemed wins that loan's open lead (issue 10).
+            result.leads_won = leads_won_by_new_loans(loan_ids=created_ids, on=today, user=user)
             result.ok = True
             result.import_run = _record(result, user=user, file_name=file_name)
     except _Failed:
