@@ -39,10 +39,10 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import ExchangeRate, ExportLog, ImportRun, JobRun
+from .models import ExchangeRate, ExportLog, ImportRun, JobRun, OutboxMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -510,3 +510,41 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     search_fields = ["=currency"]
     date_hierarchy = "rate_date"
     ordering = ["-rate_date", "currency"]
+
+
+class OutboxKindListFilter(IndexedValuesListFilter):
+    title = _("kind")
+    parameter_name = "kind__exact"
+    field_name = "kind"  # leads the index (kind, state, created_at)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """The outbox, a record (common.outbox writes and moves it); a failed message is given another round of
+    attempts with the "retry" action."""
+
+    list_display = ["created_at", "kind", "key", "state", "attempts", "available_at", "sent_at"]
+    list_filter = [OutboxKindListFilter, "state", "created_at"]
+    search_fields = ["key__startswith"]
+    search_help_text = _("The start of the message's key, e.g. celery_task:loanregister.")
+    sortable_by = ["created_at"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    actions = ["retry_failed"]
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("common.change_outboxmessage")
+
+    @admin.action(permissions=["retry"], description=_("Retry the selected failed messages"))
+    def retry_failed(self, request, queryset) -> None:
+        from .outbox import retry_failed
+
+        count = retry_failed(ids=queryset.values_list("id", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed message will be tried again.",
+                "%(count)d failed messages will be tried again.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -7,6 +7,7 @@ change of Python state only (migration common 0001).
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -168,3 +169,54 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.rate_date} {self.rate}"
+
+
+class OutboxMessage(models.Model):
+    """One message of the transactional outbox (DESIGN.md §5): written in the same transaction as the state change
+    it announces, delivered after commit by `common.outbox.dispatch`, which claims rows with a state-guarded UPDATE.
+
+    Every column a nightly job's `INSERT ... SELECT` leaves out has a database default (docs/architecture.md,
+    "The outbox table"): a set-based writer gives `kind`, `key` and `payload` only. Written and moved through
+    its states only by `common.outbox`; the admin shows it read-only.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=100)
+    key = models.CharField(_("idempotency key"), max_length=300, unique=True)
+    payload = models.JSONField(_("payload"), db_default=models.Value({}, output_field=models.JSONField()))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, db_default=State.PENDING.value)
+    attempts = models.PositiveIntegerField(_("attempts"), db_default=0)
+    created_at = models.DateTimeField(_("created"), db_default=Now())
+    available_at = models.DateTimeField(_("available from"), db_default=Now())
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, db_default="")
+
+    class Meta:
+        db_table = "common_outbox"
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the dispatcher's claim: the pending rows that are due, oldest first
+            models.Index(
+                fields=["available_at", "id"],
+                name="outbox_pending_due",
+                condition=models.Q(state="pending"),
+            ),
+            # a claim whose worker died, re-taken after a timeout
+            models.Index(fields=["claimed_at"], name="outbox_sending", condition=models.Q(state="sending")),
+            # the backlog per kind (the operations page) and the admin's kind filter
+            models.Index(fields=["kind", "state", "created_at"], name="outbox_kind_state"),
+            # the admin's order and its state filter
+            models.Index(fields=["created_at", "id"], name="outbox_created"),
+            models.Index(fields=["state", "created_at", "id"], name="outbox_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.state}"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from common import outbox
 from common.jobs import resolve
 
 
@@ -24,9 +25,20 @@ class Command(BaseCommand):
         self.stdout.write(f"scheduler: {len(settings.NIGHTLY_JOBS)} nightly job(s)")
         while True:
             self.run_due()
+            self.dispatch_outbox()
             if once:
                 return
             time.sleep(interval)
+
+    def dispatch_outbox(self) -> None:
+        """Deliver the outbox's due messages (Celery beat sends common.tasks.dispatch_outbox on the full stack)."""
+        try:
+            counts = outbox.dispatch()
+        except Exception as exc:  # noqa: BLE001 - the scheduler keeps going; the messages stay pending
+            self.stderr.write(f"outbox: failed: {exc}")
+            return
+        if counts["claimed"]:
+            self.stdout.write(f"outbox: {counts}")
 
     def run_due(self) -> None:
         now = timezone.localtime()
