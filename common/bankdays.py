@@ -49,3 +49,13 @@ def next_bank_day(day: datetime.date) -> datetime.date:
     while not is_bank_day(day):
         day += _ONE_DAY
     return day
+
+
+def first_bank_day(year: int, month: int) -> datetime.date:
+    """The month's first bank day: when the monthly jobs run (the statistics' month close, DESIGN.md §5)."""
+    return next_bank_day(datetime.date(year, month, 1))
+
+
+def is_first_bank_day(day: datetime.date) -> bool:
+    """True on the month's first bank day."""
+    return day == first_bank_day(day.year, day.month)

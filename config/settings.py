@@ -168,7 +168,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 # The nightly jobs. Celery beat runs them on the full stack; `manage.py run_scheduler` on the embedded default.
 # Each entry expires before its next run so that missed runs do not pile up.
 NIGHTLY_JOBS = {
-    # name: (task path, hour, minute)
+    # name: (task path, hour, minute), or (task path, hour, minute, "monthly"): run on the month's first bank day only
     "installments_due": ("servicing.tasks.installments_due_task", 1, 45),
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
     "servicing_transfers": ("servicing.tasks.servicing_transfers_task", 0, 15),
@@ -180,10 +180,11 @@ NIGHTLY_JOBS = {
 CELERY_BEAT_SCHEDULE = {
     name: {
         "task": task,
-        "schedule": crontab(hour=hour, minute=minute),
+        # a monthly job: its first bank day is one of the month's first seven days (common.bankdays)
+        "schedule": crontab(hour=hour, minute=minute, day_of_month="1-7" if "monthly" in rest else "*"),
         "options": {"expires": 23 * 3600},
     }
-    for name, (task, hour, minute) in NIGHTLY_JOBS.items()
+    for name, (task, hour, minute, *rest) in NIGHTLY_JOBS.items()
 }
 
 # Outside production, mail goes to files in var/mail: the nightly notices of a demo book are thousands of

@@ -36,3 +36,7 @@ def late_job(*, business_date: str) -> dict | None:
 
 def flaky_job(*, business_date: str) -> dict | None:
     return _run("test_flaky", business_date)
+
+
+def monthly_job(*, business_date: str) -> dict | None:
+    return _run("test_monthly", business_date)

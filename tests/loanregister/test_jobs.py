@@ -137,9 +137,9 @@ TEST_JOBS = {
 }
 
 
-def _scheduler_at(hour: int, minute: int, jobs: dict, settings) -> tuple[str, str]:
+def _scheduler_at(hour: int, minute: int, jobs: dict, settings, day: datetime.date = DAY) -> tuple[str, str]:
     settings.NIGHTLY_JOBS = jobs
-    now = timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(hour, minute)))
+    now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
     out, err = StringIO(), StringIO()
     with mock.patch("loanregister.management.commands.run_scheduler.timezone.localtime", return_value=now):
         call_command("run_scheduler", once=True, stdout=out, stderr=err)
@@ -180,15 +180,45 @@ def test_run_scheduler_a_failing_job_does_not_stop_the_others_and_is_retried(set
     assert JobRun.objects.get(job="test_flaky").state == JobRun.State.DONE
 
 
+@pytest.mark.django_db
+def test_run_scheduler_runs_a_monthly_job_on_the_months_first_bank_day_only(settings):
+    # given a monthly job (the statistics' month close) beside a nightly one
+    jobs = {**TEST_JOBS, "monthly": ("tests.nightly_test_jobs.monthly_job", 1, 0, "monthly")}
+    # when the scheduler runs on 1 January 2027 (a bank holiday), 2-3 January (a weekend), 4 January (a Monday)
+    # and 5 January
+    for day in (1, 2, 3, 4, 5):
+        _scheduler_at(2, 0, jobs, settings, day=datetime.date(2027, 1, day))
+    # then the nightly job ran every day and the monthly one only on the first bank day, 4 January
+    monthly = [date for job, date in nightly_test_jobs.CALLS if job == "test_monthly"]
+    assert monthly == [datetime.date(2027, 1, 4)]
+    assert len([job for job, _ in nightly_test_jobs.CALLS if job == "test_early"]) == 5
+
+
+@pytest.mark.django_db
+def test_run_scheduler_catching_up_runs_the_jobs_in_the_order_of_their_times(settings):
+    # given jobs listed out of the order of their times, all due when the machine comes back at 08:00
+    jobs = {
+        "late": ("tests.nightly_test_jobs.late_job", 3, 0),
+        "flaky": ("tests.nightly_test_jobs.flaky_job", 2, 0),
+        "early": ("tests.nightly_test_jobs.early_job", 1, 30),
+    }
+    _scheduler_at(23, 30, jobs, settings)
+    # then they ran in the order of their times (DESIGN.md section 5's order within a night)
+    assert [job for job, _ in nightly_test_jobs.CALLS] == ["test_early", "test_flaky", "test_late"]
+
+
 def test_nightly_jobs_are_the_beat_schedule():
     # Celery beat (full stack) and run_scheduler (embedded) run the same list, each entry expiring before the next
     from django.conf import settings
 
     assert set(settings.CELERY_BEAT_SCHEDULE) == set(settings.NIGHTLY_JOBS)
-    for name, (task_path, hour, minute) in settings.NIGHTLY_JOBS.items():
+    for name, (task_path, hour, minute, *monthly) in settings.NIGHTLY_JOBS.items():
         entry = settings.CELERY_BEAT_SCHEDULE[name]
         assert entry["task"] == task_path
         assert entry["schedule"].hour == {hour} and entry["schedule"].minute == {minute}
+        assert monthly in ([], ["monthly"])
+        days = set(range(1, 8)) if monthly else set(range(1, 32))
+        assert entry["schedule"].day_of_month == days
         assert entry["options"]["expires"] < 24 * 3600
         # beat sends the task by name: the path must be a Celery task registered under that same name
         task = resolve(task_path)

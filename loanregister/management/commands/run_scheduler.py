@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from common import outbox
 from common.jobs import resolve
+from common.schedule import nightly_jobs
 
 
 class Command(BaseCommand):
@@ -42,15 +43,17 @@ class Command(BaseCommand):
 
     def run_due(self) -> None:
         now = timezone.localtime()
-        for name, (task_path, hour, minute) in settings.NIGHTLY_JOBS.items():
-            if (now.hour, now.minute) < (hour, minute):
+        today = now.date()
+        # in the order of their times (DESIGN.md §5's order within a night), also when catching up
+        for job in sorted(nightly_jobs(), key=lambda job: (job.hour, job.minute, job.position)):
+            if (now.hour, now.minute) < (job.hour, job.minute) or not job.runs_on(today):
                 continue
-            task = resolve(task_path)
+            task = resolve(job.task)
             try:
                 # The task body runs the job through common.jobs.job_run, once per business date.
-                result = task(business_date=now.date().isoformat())
+                result = task(business_date=today.isoformat())
             except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
-                self.stderr.write(f"{name}: failed: {exc}")
+                self.stderr.write(f"{job.name}: failed: {exc}")
                 continue
             if result:
-                self.stdout.write(f"{name}: {result}")
+                self.stdout.write(f"{job.name}: {result}")
