@@ -21,6 +21,7 @@ urlpatterns = [
     path("preferences/language/", register_views.language_set, name="language-set"),
     path("admin/", admin.site.urls),
     path("servicing/", include("servicing.urls")),
+    path("statistics/", include("stats.urls")),
     path("", register_views.home, name="home"),
     path("register/", include("loanregister.urls")),
 ]

@@ -23,6 +23,7 @@ from .models import (
     PaymentWaterfall,
     PayoffStatement,
     Posting,
+    PropertyCategoryChange,
     RecourseRule,
     RetentionRule,
     ServicerContact,
@@ -351,3 +352,14 @@ class LegalCaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PropertyCategoryChange)
+class PropertyCategoryChangeAdmin(ReadOnlyAdmin):
+    """STAT-9's history: which category was in force from which date (written with the ledger's memo posting)."""
+
+    list_display = ("property", "effective_date", "previous_category", "category", "posting", "created_at")
+    list_filter = ("category",)
+    search_fields = ("=property__property_id",)
+    raw_id_fields = ("property", "posting")
+    ordering = ("-effective_date", "-id")

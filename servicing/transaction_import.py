@@ -248,8 +248,40 @@ def _check_against_database(rows: list[_Row], errors: _Errors) -> list[_Row]:
                 f"to {existing.loan.loan_number})",
             )
             row.bad = True
-    _check_outstanding(to_post, errors)
+    _check_not_billed(to_post, errors)
+    _check_outstanding([row for row in to_post if not row.bad], errors)
     return [row for row in to_post if not row.bad]
+
+
+def _billed_installment_id(loan_number: str, interest_date: date) -> str:
+    """The external id the nightly billing gives an installment's principal (servicing/installments.py)."""
+    return f"installment:{loan_number}:{interest_date.isoformat()}:principal"
+
+
+def _check_not_billed(rows: list[_Row], errors: _Errors) -> None:
+    """STAT-5: one installment's afdrag counts once. A `scheduled_repayment` for a loan and interest date whose
+    installment the nightly billing already made fall due (`scheduled_payment_due`, not reversed) is refused."""
+    wanted = {
+        _billed_installment_id(row.loan.loan_number, row.values["date"]): row
+        for row in rows
+        if row.values["kind"] == PostingKind.SCHEDULED_REPAYMENT
+    }
+    ids = sorted(wanted)
+    for start in range(0, len(ids), _CHUNK):
+        billed = Posting.objects.filter(
+            external_id__in=ids[start : start + _CHUNK],
+            kind=PostingKind.SCHEDULED_PAYMENT_DUE,
+            reversed_by__isnull=True,
+        ).values_list("external_id", "effective_date")
+        for external_id, due_date in billed:
+            row = wanted[external_id]
+            errors.add(
+                row.line,
+                "date",
+                f"the installment of {row.values['date']} on {row.loan.loan_number} was already billed "
+                f"(scheduled_payment_due on {due_date}); its afdrag counts once: pay it as a payment instead",
+            )
+            row.bad = True
 
 
 def _principal_by_date(loan_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -27,7 +27,7 @@ from loanregister.choices import LoanStatus
 from loanregister.models import Loan
 from loanregister.services import loan_status_set, register_events_sync
 
-from ..models import Account, Posting, PostingKind
+from ..models import Account, Posting, PostingKind, PropertyCategoryChange, category_in_force
 from .balances import CENT, PRINCIPAL_ACCOUNTS, ZERO, account_sums, principal_effect
 from .idempotency import PostingContent, posted_amount, posting_already_made
 
@@ -377,8 +377,10 @@ def property_category_change_post(
     user=None,
     note: str = "",
 ) -> Posting:
-    """STAT-9: the property's category changes; the ledger keeps the history (a zero-amount posting naming the new
-    category, the old one in its note), and every later posting carries the new category."""
+    """STAT-9: the property's category changes from `effective_date` on. The ledger keeps a zero-amount memo
+    posting naming the new category (the old one in its note), and the property's history gets a
+    `PropertyCategoryChange` with its effective date, which the statistics read to place every flow from that date
+    on in the new category, also flows posted before the change was."""
     loan = lock_loan(loan)
     if not loan.property_id:
         raise ValidationError({"property_category": _("The loan has no property.")})
@@ -387,7 +389,7 @@ def property_category_change_post(
     existing = posting_already_made(external_id=external_id, content=content)
     if existing is not None:
         return existing
-    previous = loan.property.category
+    previous = category_in_force(loan.property, effective_date - timedelta(days=1))
     posting = Posting(
         kind=kind,
         effective_date=effective_date,
@@ -399,7 +401,22 @@ def property_category_change_post(
         external_id=external_id or None,
     )
     write_postings(loan, [posting], user=user)
-    type(loan.property).objects.filter(pk=loan.property_id).update(category=category)
+    # The history with its effective date is what the statistics read (STAT-9); the property's own field is the
+    # category of its latest change, so a change dated before one already made does not undo the newer one.
+    PropertyCategoryChange.objects.create(
+        property_id=loan.property_id,
+        effective_date=effective_date,
+        category=category,
+        previous_category=previous,
+        posting=posting,
+    )
+    latest = (
+        PropertyCategoryChange.objects.filter(property_id=loan.property_id)
+        .order_by("-effective_date", "-id")
+        .values_list("category", flat=True)
+        .first()
+    )
+    type(loan.property).objects.filter(pk=loan.property_id).update(category=latest)
     return posting
 
 

@@ -4,3 +4,4 @@ from .escrow import *  # noqa: F403
 from .ledger import *  # noqa: F403
 from .notices import *  # noqa: F403
 from .recovery import *  # noqa: F403
+from .categories import *  # noqa: F403
