@@ -98,6 +98,28 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache for every worker process (issue 9): Redis when CACHE_URL, or else a redis:// broker, is configured;
+# on the embedded default the database's table `register_cache` (made by migration loanregister 0020, so a fresh
+# `make run` has it). The register keys its cached totals by a version in PostgreSQL (loanregister/register_cache.py),
+# so a write in one process makes every process's cached totals unreachable.
+_CACHE_URL = env_str("CACHE_URL") or env_str("CELERY_BROKER_URL") or env_str("BROKER_URL") or ""
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "lr"),
+        }
+        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "register_cache",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "lr"),
+            "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_FREQUENCY": 4},
+        }
+    )
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

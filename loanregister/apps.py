@@ -7,4 +7,5 @@ class LoanRegisterConfig(AppConfig):
     verbose_name = _("Loan register")
 
     def ready(self) -> None:
-        from . import preferences  # noqa: F401  (connects the receiver that keeps a language chosen at sign-in)
+        # receivers: the language chosen at sign-in; the register's cached totals and aggregate kept true
+        from . import preferences, register_cache, register_sums  # noqa: F401

@@ -690,3 +690,6 @@ class ContactLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contacted_on} {self.borrower} {self.channel} {self.purpose}"
+
+
+from .register_sums import RegisterDaySum  # noqa: E402, F401  (the register's maintained aggregate, issue 9)

@@ -3,10 +3,16 @@
 `register_events_sync` (the only writer of register events) bumps the version inside its transaction and again
 after commit. A reader takes the version before it aggregates and caches under it: a result computed from data
 that a later commit changed is filed under a version that no longer is current, so it is never read again.
-The version is a sequence (no row lock, so concurrent syncs do not queue on it).
+The version is a sequence (no row lock, so concurrent syncs do not queue on it). It lives in PostgreSQL and the
+cache is shared (Redis, or the database's cache table: config/settings.py CACHES), so a write in one worker process
+makes the totals every other process cached unreachable at once (tests/loanregister/test_register_cache.py).
 """
 
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Borrower
 
 SEQUENCE = "loanregister_register_version"
 CREATE_SQL = f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}"
@@ -29,3 +35,10 @@ def bump_version() -> None:
     """Call inside the writing transaction: bumps now (nextval is not transactional) and after commit."""
     _bump()
     transaction.on_commit(_bump)
+
+
+@receiver([post_save, post_delete], sender=Borrower, dispatch_uid="register_version_borrower_changed")
+def _borrower_changed(sender, **kwargs) -> None:
+    """A borrower marked (or no longer marked) do-not-contact changes what the register's export note counts,
+    which is cached under the version (register.do_not_contact_in): bump it. Borrowers change rarely."""
+    bump_version()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from common.bulk import bulk_change, chunked
 
+from . import register_sums
 from .choices import LoanStatus, RegisterEventKind
 from .models import Loan, Servicer, UserPreference
 from .preferences import language_is_supported
@@ -60,9 +61,11 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
     update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED])
     with connection.cursor() as cursor:
         changed = _changed()
+        delta: dict = {}  # the maintained aggregate's change (loanregister/register_sums.py), applied once at the end
         for ids in scopes:
             if ids is not None and not ids:
                 continue
+            before = register_sums.sums_of_loans(cursor, ids) if ids is not None else None
             scope_sql = "" if ids is None else f" AND l.id IN ({', '.join(['%s'] * len(ids))})"
             scope_params = [] if ids is None else list(ids)
             for kind, column in _EVENT_SOURCES:
@@ -86,6 +89,17 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
                     """,
                     [kind.value, LoanStatus.ACTIVE.value, *scope_params],
                 )
+            if ids is not None:
+                for key, (n, balance) in register_sums.difference(
+                    before, register_sums.sums_of_loans(cursor, ids)
+                ).items():
+                    total = delta.setdefault(key, [0, 0])
+                    total[0] += n
+                    total[1] += balance
+        if loan_ids is None:
+            register_sums.rebuild(cursor)
+        else:
+            register_sums.apply_delta(cursor, {k: v for k, v in delta.items() if v[0] or v[1]})
     bump_version()  # cached register totals of the old contents are never read again
 
 

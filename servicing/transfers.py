@@ -21,6 +21,7 @@ from simple_history.utils import bulk_update_with_history
 from common.bulk import chunked
 from loanregister.choices import LoanStatus
 from loanregister.models import Borrower, Loan, Office, Servicer, ServicerAssignment
+from loanregister.services import register_events_sync
 
 from .models import ServicerContact, ServicingTransfer, TransferNotice
 
@@ -240,6 +241,8 @@ def _apply(
         default_change_reason=change_reason[:100],
         default_date=now,
     )
+    # the servicer is copied onto the loans' register events (and the register's aggregate): bring them in step
+    register_events_sync(loan_ids=ids)
 
 
 def servicing_transfers_apply(*, business_date: datetime.date) -> dict[str, int]:

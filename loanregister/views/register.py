@@ -44,7 +44,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
         queryset=events, after=request.GET.get("after"), before=request.GET.get("before")
     )
     window = register.filter_window(filterset)
-    totals = register.register_totals(queryset=events, window=window)
+    totals = register.register_totals(queryset=events, window=window, filterset=filterset)
     ladder = register.register_ladder(totals=totals, window=window, mode=register.ladder_mode(request.GET))
     query = _filter_query(filterset)
     for rung in ladder.months:

@@ -1,0 +1,207 @@
+"""REG-3 at a million loans (issue 9, target 2): the register's totals and ladder come from a maintained aggregate
+(loanregister/register_sums.py) for the filters it answers, and give exactly what the exact query over the events
+gives, for a table of filters, also after imports, payments, a payoff, a servicing transfer and a deleted loan."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from loanregister import register, register_sums
+from loanregister.loan_import import loans_import
+from loanregister.models import Loan, RegisterEvent
+from loanregister.services import loan_status_set, own_servicer_get_or_create
+from servicing.ledger.posting import posting_create
+from servicing.models.ledger import PostingKind
+from servicing.transfers import servicing_transfer, servicing_transfers_apply
+
+from . import register_support as make
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TODAY = datetime.date.today()
+
+
+def _book(officer):
+    aarhus, odense = make.office("AAR"), make.office("ODE")
+    own, other = make.servicer("OWN"), make.servicer("NORD", is_own=False)
+    loans = [
+        make.loan("S-1", office=aarhus, loan_type="fixed", maturity_date=TODAY + datetime.timedelta(days=40)),
+        make.loan(
+            "S-2",
+            office=aarhus,
+            loan_type="adjustable",
+            currency="EUR",
+            outstanding_balance=Decimal("1234.56"),
+            maturity_date=TODAY + datetime.timedelta(days=40),
+            rate_reset_date=TODAY + datetime.timedelta(days=100),
+        ),
+        make.loan(
+            "S-3",
+            office=odense,
+            servicer=other,
+            recourse=False,
+            loan_type="adjustable",
+            maturity_date=TODAY + datetime.timedelta(days=200),
+            interest_only_until=TODAY + datetime.timedelta(days=10),
+        ),
+        make.loan("S-4", office=None, officer=officer, maturity_date=TODAY + datetime.timedelta(days=900)),
+        make.loan("S-5", office=odense, servicer=own, maturity_date=TODAY - datetime.timedelta(days=30)),
+    ]
+    return {"aarhus": aarhus, "odense": odense, "own": own, "other": other, "loans": loans}
+
+
+def _filters(book) -> list[dict]:
+    window = {"date_from": TODAY.isoformat(), "date_to": (TODAY + datetime.timedelta(days=365)).isoformat()}
+    return [
+        {},  # the default window
+        window,
+        {"date_from": "", "date_to": ""},  # open on both sides: the whole register
+        {"date_from": (TODAY - datetime.timedelta(days=60)).isoformat(), "date_to": ""},
+        {**window, "kind": ["maturity"]},
+        {**window, "kind": ["rate_reset", "interest_only_end"]},
+        {**window, "loan_type": ["adjustable"]},
+        {**window, "office": str(book["aarhus"].pk)},
+        {**window, "office": str(book["odense"].pk), "kind": ["maturity"]},
+        {**window, "servicer": str(book["other"].pk)},
+        {**window, "currency": "eur"},
+        {**window, "recourse": "false"},
+        {**window, "status": "active"},
+        {**window, "status": "paid_off"},
+        {"date_from": "", "date_to": "", "loan_type": ["fixed"], "office": str(book["aarhus"].pk)},
+    ]
+
+
+def _figures(totals: register.Totals) -> tuple:
+    return (
+        totals.exact,
+        totals.events,
+        [(t.currency, t.events, t.balance, t.balance_dkk) for t in totals.by_currency],
+        [(m.month, m.events, m.balance_dkk, m.date_from, m.date_to) for m in totals.months],
+    )
+
+
+def _both_ways(data: dict) -> tuple[tuple, tuple]:
+    filterset = register.register_filterset(data=data)
+    events = register.register_events(filterset=filterset)
+    window = register.filter_window(filterset)
+    assert register_sums.sums_filter(filterset.form.cleaned_data) is not None, data
+    from_sums = register.register_totals(queryset=events, window=window, filterset=filterset)
+    exact = register.register_totals(queryset=events, window=window)  # no filterset: the exact query
+    return _figures(from_sums), _figures(exact)
+
+
+def _assert_in_step(book) -> None:
+    assert register_sums.register_sums_drift() == []
+    for data in _filters(book):
+        from_sums, exact = _both_ways(data)
+        assert from_sums == exact, data
+
+
+def test_reg3_the_aggregate_gives_the_exact_totals_and_ladder_for_a_table_of_filters(make_user):
+    # given a small book across offices, servicers, currencies, kinds, loan types and recourse
+    book = _book(make_user("anna", "loan_officer"))
+    # then every filter the aggregate answers gives the exact figures, and some are not empty
+    _assert_in_step(book)
+    assert _both_ways({})[0][1] == 5  # S-1, S-2 maturity and rate reset, S-3 maturity and interest-only end
+
+
+def test_reg3_filters_the_aggregate_cannot_answer_take_the_exact_path(make_user):
+    officer = make_user("anna", "loan_officer")
+    book = _book(officer)
+    for data in [
+        {"officer": "anna"},
+        {"balance_min": "1000"},
+        {"q": "S-1"},
+        {"balance_max": "5000", "office": str(book["aarhus"].pk)},
+    ]:
+        filterset = register.register_filterset(data=data)
+        assert filterset.is_valid(), filterset.errors
+        assert register_sums.sums_filter(filterset.form.cleaned_data) is None, data
+    # an unknown (later) filter with a value is not answered either, whatever its name
+    assert register_sums.sums_filter({"date_from": TODAY, "in_collections": True}) is None
+    assert register_sums.sums_filter({"date_from": TODAY, "in_collections": None, "mine": False}) is not None
+
+
+def test_reg3_the_aggregate_stays_exact_after_an_import_of_new_and_changed_loans(make_user):
+    book = _book(None)
+    own_servicer_get_or_create()
+    maturity = (TODAY + datetime.timedelta(days=70)).isoformat()
+    rows = [
+        "loan_number,borrower_name,loan_type,currency,principal,interest_rate,origination_date,maturity_date,"
+        "outstanding_balance",
+        f"I-1,Mette Hansen,adjustable,DKK,2500000.00,4.25,2021-04-01,{maturity},2400000.00",
+        f"I-2,Ole Jensen,fixed,EUR,100000.00,3,2021-04-01,{maturity},99000.50",
+    ]
+    with translation.override("en"):
+        result = loans_import(file=("\n".join(rows) + "\n").encode(), user=None, file_name="loans.csv")
+    assert not getattr(result, "errors", None), result
+    _assert_in_step(book)
+    # the same numbers again, with a changed balance and date: updated in place
+    later = (TODAY + datetime.timedelta(days=300)).isoformat()
+    rows[1] = rows[1].replace(maturity, later).replace("2400000.00", "1000.00")
+    with translation.override("en"):
+        loans_import(file=("\n".join(rows) + "\n").encode(), user=None, file_name="loans2.csv")
+    assert RegisterEvent.objects.get(loan_number="I-1").outstanding_balance == Decimal("1000.00")
+    _assert_in_step(book)
+
+
+def test_reg3_the_aggregate_stays_exact_after_payments_a_payoff_and_a_reopening(make_user):
+    book = _book(None)
+    loan = make.loan(
+        "P-1", outstanding_balance=Decimal("0"), maturity_date=TODAY + datetime.timedelta(days=50)
+    )
+    posting_create(
+        loan=loan,
+        kind=PostingKind.DISBURSEMENT,
+        amount=Decimal("1000"),
+        effective_date=TODAY,
+        price=Decimal("100"),
+    )
+    _assert_in_step(book)
+    loan.refresh_from_db()
+    posting_create(
+        loan=loan,
+        kind=PostingKind.EXTRA_REPAYMENT,
+        amount=Decimal("400"),
+        effective_date=TODAY,
+        price=Decimal("100"),
+    )
+    _assert_in_step(book)
+    loan.refresh_from_db()
+    payoff = posting_create(
+        loan=loan,
+        kind=PostingKind.EXTRA_REPAYMENT,
+        amount=Decimal("600"),
+        effective_date=TODAY,
+        price=Decimal("100"),
+    )
+    loan.refresh_from_db()
+    assert loan.status == "paid_off" and not RegisterEvent.objects.filter(loan=loan).exists()
+    _assert_in_step(book)
+    # a status set by hand, and back
+    loan_status_set(loan=book["loans"][0], status="defaulted", reason="test")
+    _assert_in_step(book)
+    loan_status_set(loan=book["loans"][0], status="active", reason="test")
+    _assert_in_step(book)
+    assert payoff.pk
+
+
+def test_reg3_the_aggregate_stays_exact_after_a_servicing_transfer_and_a_deleted_loan(make_user):
+    book = _book(None)
+    servicing_transfer(
+        to_servicer=book["other"], effective_date=TODAY, user=None, loan_numbers=["S-1", "S-2"]
+    )
+    servicing_transfers_apply(business_date=TODAY)  # the nightly job moves them on the effective date
+    assert set(RegisterEvent.objects.filter(loan_number="S-2").values_list("servicer_id", flat=True)) == {
+        book["other"].pk
+    }
+    _assert_in_step(book)
+    Loan.objects.get(loan_number="S-3").delete()
+    _assert_in_step(book)
+    # a whole-book sync rebuilds it, the same
+    from loanregister.services import register_events_sync
+
+    register_events_sync()
+    _assert_in_step(book)
