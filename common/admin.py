@@ -548,3 +548,16 @@ class OutboxMessageAdmin(BigTableAdmin, ReadOnlyAdmin):
             )
             % {"count": count},
         )
+
+
+# The nightly schedule (common/schedule.py): django-celery-beat's periodic tasks with their crontabs and intervals.
+# Solar and one-off clocked schedules are no part of it; their admins would only confuse.
+def _schedule_admin_trimmed() -> None:
+    from django_celery_beat.models import ClockedSchedule, SolarSchedule
+
+    for model in (ClockedSchedule, SolarSchedule):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_schedule_admin_trimmed()

@@ -10,4 +10,12 @@ class CommonConfig(AppConfig):
     verbose_name = _("Shared records")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import signin  # noqa: F401  (connects its receivers)
+        from .schedule import nightly_schedule_sync_after_migrate
+
+        # the nightly schedule's PeriodicTasks for new NIGHTLY_JOBS entries (never changing an admin's edits)
+        post_migrate.connect(
+            nightly_schedule_sync_after_migrate, sender=self, dispatch_uid="nightly_schedule_sync"
+        )

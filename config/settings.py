@@ -9,7 +9,6 @@ DJANGO_PRODUCTION=true turns on the hardened mode that passes `manage.py check -
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from . import embedded_postgres
@@ -38,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "django_celery_beat",  # the nightly schedule in the database, edited in the admin (common/schedule.py)
     "common",
     "loanregister",
     "servicing",
@@ -187,8 +187,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 
-# The nightly jobs. Celery beat runs them on the full stack; `manage.py run_scheduler` on the embedded default.
-# Each entry expires before its next run so that missed runs do not pile up.
+# The nightly jobs and their default times. The schedule itself is held in the database (django-celery-beat's
+# PeriodicTask and CrontabSchedule), where an admin edits a job's time or switches it off without a deploy: migrate
+# gives each entry here that has none a PeriodicTask, and never changes one that exists (common/schedule.py).
+# Celery beat reads it on the full stack, `manage.py run_scheduler` on the embedded default. Each expires before
+# its next run so that missed runs do not pile up.
 NIGHTLY_JOBS = {
     # name: (task path, hour, minute), or (task path, hour, minute, "monthly"): run on the month's first bank day only
     "installments_due": ("servicing.tasks.installments_due_task", 1, 45),
@@ -199,15 +202,8 @@ NIGHTLY_JOBS = {
     "maturity_radar": ("loanregister.tasks.maturity_radar_task", 3, 0),
     "lead_digests": ("loanregister.tasks.lead_digests_task", 3, 30),
 }
-CELERY_BEAT_SCHEDULE = {
-    name: {
-        "task": task,
-        # a monthly job: its first bank day is one of the month's first seven days (common.bankdays)
-        "schedule": crontab(hour=hour, minute=minute, day_of_month="1-7" if "monthly" in rest else "*"),
-        "options": {"expires": 23 * 3600},
-    }
-    for name, (task, hour, minute, *rest) in NIGHTLY_JOBS.items()
-}
+# django-celery-beat's database scheduler, which runs a monthly job on the month's first bank day only
+CELERY_BEAT_SCHEDULER = "common.schedule:NightlyScheduler"
 
 # Outside production, mail goes to files in var/mail: the nightly notices of a demo book are thousands of
 # e-mails, which on the console would bury everything else `make run` prints.

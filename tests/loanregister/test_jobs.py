@@ -10,12 +10,22 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from celery.utils.imports import symbol_by_name
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from common.jobs import STALE_AFTER, job_run, resolve
 from common.models import JobRun
+from common.schedule import (
+    OUTBOX_DISPATCH,
+    NightlyEntry,
+    NightlyScheduler,
+    nightly_schedule_sync,
+    scheduled_jobs,
+)
 from tests import nightly_test_jobs
 
 DAY = datetime.date(2026, 11, 23)
@@ -207,21 +217,124 @@ def test_run_scheduler_catching_up_runs_the_jobs_in_the_order_of_their_times(set
     assert [job for job, _ in nightly_test_jobs.CALLS] == ["test_early", "test_flaky", "test_late"]
 
 
-def test_nightly_jobs_are_the_beat_schedule():
-    # Celery beat (full stack) and run_scheduler (embedded) run the same list, each entry expiring before the next
+# -- the schedule in the database (django-celery-beat), edited by an admin ----------------------------------------
+
+
+def _periodic(name: str) -> PeriodicTask:
+    return PeriodicTask.objects.select_related("crontab").get(name=name)
+
+
+@pytest.mark.django_db
+def test_migrate_gives_every_nightly_job_its_periodic_task_at_its_default_time():
+    # Celery beat (full stack) and run_scheduler (embedded) read these rows; migrate made them from NIGHTLY_JOBS
     from django.conf import settings
 
-    assert set(settings.CELERY_BEAT_SCHEDULE) == set(settings.NIGHTLY_JOBS)
     for name, (task_path, hour, minute, *monthly) in settings.NIGHTLY_JOBS.items():
-        entry = settings.CELERY_BEAT_SCHEDULE[name]
-        assert entry["task"] == task_path
-        assert entry["schedule"].hour == {hour} and entry["schedule"].minute == {minute}
-        assert monthly in ([], ["monthly"])
-        days = set(range(1, 8)) if monthly else set(range(1, 32))
-        assert entry["schedule"].day_of_month == days
-        assert entry["options"]["expires"] < 24 * 3600
+        periodic = _periodic(name)
+        assert periodic.task == task_path and periodic.enabled
+        assert (periodic.crontab.hour, periodic.crontab.minute) == (str(hour), str(minute))
+        assert periodic.crontab.day_of_month == ("1-7" if monthly else "*")
+        assert periodic.expire_seconds < 24 * 3600  # missed runs do not pile up
         # beat sends the task by name: the path must be a Celery task registered under that same name
         task = resolve(task_path)
         assert getattr(task, "name", None) == task_path, (
             f"{name}: {task_path} is not a Celery task of that name"
         )
+    # and the outbox's dispatcher every minute
+    dispatcher = _periodic(OUTBOX_DISPATCH)
+    assert dispatcher.task == "common.tasks.dispatch_outbox" and dispatcher.interval.every == 60
+
+
+@pytest.mark.django_db
+def test_the_default_schedule_keeps_the_order_of_design_section_5():
+    # servicing transfers, installments due, payment notices, collection reminders, escrow disbursements, maturity
+    # radar, then digests (each job that exists; monthly jobs run on their own day)
+    order = [
+        "servicing_transfers",
+        "installments_due",
+        "payment_notices",
+        "collection_reminders",
+        "escrow_disbursements",
+        "maturity_radar",
+        "lead_digests",
+    ]
+    names = [s.name for s in scheduled_jobs() if s.name in order]
+    assert names == [name for name in order if name in names]
+    assert {"servicing_transfers", "maturity_radar", "lead_digests"} <= set(names)
+
+
+@pytest.mark.django_db
+def test_an_admins_edit_of_the_time_or_the_enabled_flag_changes_what_run_scheduler_runs(settings):
+    # given the test jobs' PeriodicTasks (made by the scheduler's own sync at its first check, as migrate does)
+    _scheduler_at(0, 0, TEST_JOBS, settings)
+    assert nightly_test_jobs.CALLS == []
+    # when an admin moves the early job from 01:30 to 04:00 and switches the late one off
+    early = _periodic("early")
+    early.crontab.hour, early.crontab.minute = "4", "0"
+    early.crontab.save()
+    PeriodicTask.objects.filter(name="late").update(enabled=False)
+    # then at 02:00 nothing runs (the early job's old time has passed, its new one not yet)
+    _scheduler_at(2, 0, TEST_JOBS, settings)
+    assert nightly_test_jobs.CALLS == []
+    # at 04:00 the early job runs; at 23:05 the late one still does not
+    _scheduler_at(4, 0, TEST_JOBS, settings)
+    _scheduler_at(23, 5, TEST_JOBS, settings)
+    assert nightly_test_jobs.CALLS == [("test_early", DAY)]
+    # and the next check did not put the admin's edits back
+    assert (_periodic("early").crontab.hour, _periodic("late").enabled) == ("4", False)
+
+
+@pytest.mark.django_db
+def test_a_job_added_to_nightly_jobs_appears_after_migrate_and_edits_stay(settings):
+    # given an admin's edit of an existing job
+    PeriodicTask.objects.filter(name="maturity_radar").update(enabled=False)
+    radar = _periodic("maturity_radar")
+    radar.crontab.hour = "5"
+    radar.crontab.save()
+    # when a release adds a job to NIGHTLY_JOBS and migrate runs
+    settings.NIGHTLY_JOBS = {
+        **settings.NIGHTLY_JOBS,
+        "test_monthly": ("tests.nightly_test_jobs.monthly_job", 4, 0, "monthly"),
+    }
+    call_command("migrate", verbosity=0)
+    # then the new job has its PeriodicTask, monthly on days 1-7, and the edited one is as the admin left it
+    added = _periodic("test_monthly")
+    assert (added.task, added.enabled, added.crontab.hour, added.crontab.day_of_month) == (
+        "tests.nightly_test_jobs.monthly_job",
+        True,
+        "4",
+        "1-7",
+    )
+    radar = _periodic("maturity_radar")
+    assert (radar.enabled, radar.crontab.hour) == (False, "5")
+
+
+def test_beat_uses_the_database_scheduler():
+    from django.conf import settings
+
+    from config.celery import app
+
+    scheduler = symbol_by_name(app.conf.beat_scheduler)
+    assert scheduler is NightlyScheduler and issubclass(scheduler, DatabaseScheduler)
+    assert settings.CELERY_BEAT_SCHEDULER == "common.schedule:NightlyScheduler"
+    assert (
+        not app.conf.beat_schedule
+    )  # nothing in settings that would overwrite the admin's rows at beat's start
+
+
+@pytest.mark.django_db
+def test_beat_sends_a_monthly_job_on_the_months_first_bank_day_only(settings):
+    # given a monthly job, last sent on 4 December 2026
+    settings.NIGHTLY_JOBS = {"test_monthly": ("tests.nightly_test_jobs.monthly_job", 4, 0, "monthly")}
+    nightly_schedule_sync()
+    model = _periodic("test_monthly")
+    model.last_run_at = timezone.make_aware(datetime.datetime(2026, 12, 4, 4, 0))
+
+    def due_at(day: datetime.date) -> bool:
+        entry = NightlyEntry(model)
+        now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(4, 1)))
+        entry.schedule.nowfun = lambda: now
+        return entry.is_due().is_due
+
+    # then beat sends it on 4 January 2027 (the first bank day) and not on 1-3 January (holiday, weekend)
+    assert [day for day in range(1, 8) if due_at(datetime.date(2027, 1, day))] == [4]

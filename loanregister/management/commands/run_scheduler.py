@@ -1,5 +1,9 @@
 """The embedded default's Celery beat: runs each nightly job in-process once its time of day has passed.
 
+It reads the schedule Celery beat reads, django-celery-beat's PeriodicTasks that an admin edits (common/schedule.py):
+a job switched off there does not run, a job moved to another time runs at that time, a monthly job only on the
+month's first bank day. Each check also delivers the outbox (common/outbox.py).
+
 A small lender runs this beside the web server (README's `make run`); a bank runs Celery beat instead.
 Catching up after the machine was off is safe: each job runs once per business date (common.jobs).
 """
@@ -12,7 +16,7 @@ from django.utils import timezone
 
 from common import outbox
 from common.jobs import resolve
-from common.schedule import nightly_jobs
+from common.schedule import nightly_schedule_sync, scheduled_jobs
 
 
 class Command(BaseCommand):
@@ -23,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=60, help="Seconds between checks (default 60).")
 
     def handle(self, *args, once: bool, interval: int, **options):
+        # a job added to NIGHTLY_JOBS since the last migrate gets its PeriodicTask (an existing one is left alone)
+        nightly_schedule_sync()
         self.stdout.write(f"scheduler: {len(settings.NIGHTLY_JOBS)} nightly job(s)")
         while True:
             self.run_due()
@@ -44,16 +50,16 @@ class Command(BaseCommand):
     def run_due(self) -> None:
         now = timezone.localtime()
         today = now.date()
-        # in the order of their times (DESIGN.md §5's order within a night), also when catching up
-        for job in sorted(nightly_jobs(), key=lambda job: (job.hour, job.minute, job.position)):
-            if (now.hour, now.minute) < (job.hour, job.minute) or not job.runs_on(today):
+        # the database's schedule (the admin's times and enabled flags), in the order of the jobs' times
+        for scheduled in scheduled_jobs():
+            if not scheduled.due(now):
                 continue
-            task = resolve(job.task)
+            task = resolve(scheduled.job.task)
             try:
                 # The task body runs the job through common.jobs.job_run, once per business date.
                 result = task(business_date=today.isoformat())
             except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
-                self.stderr.write(f"{job.name}: failed: {exc}")
+                self.stderr.write(f"{scheduled.name}: failed: {exc}")
                 continue
             if result:
-                self.stdout.write(f"{job.name}: {result}")
+                self.stdout.write(f"{scheduled.name}: {result}")
