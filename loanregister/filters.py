@@ -37,6 +37,31 @@ def _active_servicers(request) -> QuerySet:
     return Servicer.objects.filter(active=True).only("id", "code", "name").order_by("name")
 
 
+class _FetchedChoices(django_filters.fields.ModelChoiceIterator):
+    """A small table's choices read by one plain SELECT, kept in the field's queryset for the request: Django's
+    iterator declares a server-side cursor (DECLARE … WITH HOLD, then FETCH and CLOSE) each time it is drawn."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self.queryset) + extra
+
+
+class FetchedModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _FetchedChoices
+
+
+class FetchedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = FetchedModelChoiceField
+
+
 class DateFilter(django_filters.DateFilter):
     field_class = FilterDateField  # ISO or 01.03.2026, whatever the language
 
@@ -72,7 +97,7 @@ class RegisterFilter(django_filters.FilterSet):
         distinct=False,
         error_messages=_not_a_choice(_("“%(value)s” is not a loan type: choose among the boxes.")),
     )
-    office = django_filters.ModelChoiceFilter(
+    office = FetchedModelChoiceFilter(
         queryset=_active_offices,
         label=_("Office"),
         empty_label=_("All offices"),
@@ -87,7 +112,7 @@ class RegisterFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only my loans"), widget=forms.CheckboxInput
     )
-    servicer = django_filters.ModelChoiceFilter(
+    servicer = FetchedModelChoiceFilter(
         queryset=_active_servicers,
         label=_("Servicer"),
         empty_label=_("All servicers"),

@@ -27,9 +27,13 @@ def format_money(amount, currency: str = "DKK", *, language: str | None = None) 
     value = value.quantize(Decimal("0.01"))
     if value == 0:
         value = abs(value)  # never "-0,00"
-    language = (language or translation.get_language() or "da").split("-")[0]
-    with translation.override(language):
+    active = (translation.get_language() or "da").split("-")[0]
+    language = (language or active).split("-")[0]
+    if language == active:  # no override (an activation per amount) for the page's own language
         number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    else:
+        with translation.override(language):
+            number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if language == "da":
         return f"{number} kr." if currency == "DKK" else f"{number} {currency}".rstrip()
     return f"{currency} {number}".lstrip()

@@ -1,5 +1,7 @@
 """The register pages: the list with its ladder, and its export. Thin: the register's selectors do the work."""
 
+import hashlib
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -7,12 +9,15 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import exports, register
-from ..forms import echo
+from ..forms import echo, officer_options
 
 # Query keys that are not filters: the pager's cursors and the export's options.
 _NOT_FILTERS = {"after", "before", "format", "dialect"}
@@ -28,6 +33,41 @@ def _filter_query(filterset, *, drop: frozenset[str] = frozenset()) -> str:
         if value not in ("", None)
     ]
     return urlencode(pairs)
+
+
+# The filter form drawn, per process, by everything it shows: the language, the values given and the choices offered
+# (offices, servicers, officers). Drawing its dozen widgets through Django's form templates takes about a third of
+# a warm page; the same form is drawn again on every page of one filter (issue 9, target 1).
+_FILTER_FIELDS_HTML: OrderedDict[str, str] = OrderedDict()
+_FILTER_FIELDS_HTML_SIZE = 256
+
+
+def _filter_fields_html(filterset) -> str | None:
+    """The filter's fields as HTML, from the process's memory when drawn before; None for a refused filter (its
+    messages are drawn by the template each time)."""
+    if not filterset.is_valid():
+        return None
+    form = filterset.form
+    key = hashlib.sha256(
+        repr(
+            (
+                get_language(),
+                [(name, filterset.data.getlist(name)) for name in form.fields],
+                [(o.pk, o.code, o.name) for o in form.fields["office"].queryset],
+                [(o.pk, o.code, o.name) for o in form.fields["servicer"].queryset],
+                list(officer_options()),
+            )
+        ).encode()
+    ).hexdigest()
+    html = _FILTER_FIELDS_HTML.get(key)
+    if html is None:
+        html = render_to_string("loanregister/_register_filter_fields.html", {"filter": filterset})
+        _FILTER_FIELDS_HTML[key] = html
+        while len(_FILTER_FIELDS_HTML) > _FILTER_FIELDS_HTML_SIZE:
+            _FILTER_FIELDS_HTML.popitem(last=False)
+    else:
+        _FILTER_FIELDS_HTML.move_to_end(key)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine (escaped there)
 
 
 def _with(query: str, **extra) -> str:
@@ -57,6 +97,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
     filters_only = _filter_query(filterset, drop=frozenset({"ladder"}))
     context = {
         "filter": filterset,
+        "filter_fields_html": _filter_fields_html(filterset),
         "page": page,
         "totals": totals,
         "window": window,
