@@ -196,6 +196,7 @@ NIGHTLY_JOBS = {
     # name: (task path, hour, minute), or (task path, hour, minute, "monthly"): run on the month's first bank day only
     "installments_due": ("servicing.tasks.installments_due_task", 1, 45),
     "payment_notices": ("servicing.tasks.payment_notices_task", 2, 0),
+    "collection_reminders": ("servicing.tasks.collection_reminders_task", 2, 15),
     "servicing_transfers": ("servicing.tasks.servicing_transfers_task", 0, 15),
     "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
     # after the servicing jobs, then the digests (docs/requirements.md §5's order within a night)

@@ -13,6 +13,7 @@ class ServicingConfig(AppConfig):
         from .ledger import opening_balances_post
 
         hooks.on_loans_imported("opening_balances", opening_balances_post)
+        self._collections(hooks)
         hooks.add_loan_panel("servicing/_loan_panels.html")
         hooks.add_navigation(
             "servicing:home",
@@ -33,3 +34,14 @@ class ServicingConfig(AppConfig):
                 "The payment notices sent by letter on a batch date: to print, and the mail room list."
             ),
         )
+
+    def _collections(self, hooks) -> None:
+        """Collections (issue 11): the loan page's panel, the queue in the navigation, the reminders' outbox
+        handler and the demo book's arrears."""
+        from common import outbox
+
+        from .collections.demo import demo_arrears_seed
+        from .collections.reminders import OUTBOX_KIND, reminder_deliver
+
+        outbox.register_handler(OUTBOX_KIND, reminder_deliver)
+        hooks.add_demo_seeder("arrears", demo_arrears_seed)

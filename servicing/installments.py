@@ -10,6 +10,9 @@ idempotent by the external id `installment:<loan number>:<interest date>:<part>`
 `ledger.installment_due_post` uses, so a by-hand billing and the nightly one never both post. None of these
 movements changes the outstanding principal, so the cached balance and the register need no update. A window of
 `CATCH_UP_DAYS` lets a run after missed nights bill what fell due meanwhile.
+
+A loan with a running hardship plan (COL-4, `servicing/collections/hardship.py`) is billed the plan's payments
+instead of its own installments due within the plan's dates.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from common.jobs import job_run
 from common.models import JobRun
 from loanregister.choices import LoanStatus
 
+from .collections.hardship import PLAN_REPLACES_SQL, hardship_installments_post
 from .ledger import postings_insert_select
 from .models import Account, PostingKind
 
@@ -73,10 +77,15 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
             JOIN loanregister_loan l ON l.id = n.loan_id
             LEFT JOIN loanregister_property p ON p.id = l.property_id{not_yet_due}
             WHERE n.due_date > %s AND n.due_date <= %s AND {amount} > 0 AND l.status = %s
+              AND {PLAN_REPLACES_SQL}
             ORDER BY n.loan_id
             """,
             params,
         )
+    # COL-4: a running hardship plan's own payments are billed instead of the installments it replaces.
+    hardship = hardship_installments_post(business_date=business_date)
+    if hardship:
+        result["hardship"] = hardship
     return result
 
 

@@ -79,3 +79,14 @@ def servicing_transfers_task(business_date: str | None = None) -> dict | None:
 
     run = servicing_transfers_run(business_date=_business_date(business_date))
     return run.result if run is not None else None
+
+
+@shared_task(**_RETRY_WHILE_DATABASE_DOWN)
+def collection_reminders_task(business_date: str | None = None) -> dict | None:
+    """COL-3: the night's collection reminders (ISO string; default today): recorded with their outbox messages
+    once per business date, then delivered from the outbox. A second delivery of the same date records nothing
+    and sends nothing twice; returns the run's result or None."""
+    from .collections.reminders import collection_reminders_run
+
+    run = collection_reminders_run(business_date=_business_date(business_date))
+    return run.result if run is not None else None

@@ -30,11 +30,15 @@ APPS = ["common", "loanregister", "servicing", "origination", "stats"]
 OWNERS = {
     "outstanding_balance": "servicing/ledger/posting.py",
     "status": "loanregister/services.py",
+    # the collections state (DESIGN.md section 5): written by the collections job only
+    "days_past_due": "servicing/collections/delinquency.py",
+    "in_collections": "servicing/collections/delinquency.py",
 }
 _BULK_UPDATES = {"bulk_change", "bulk_update", "bulk_update_with_history"}
-_RAW_UPDATE = re.compile(
-    r"UPDATE\s+loanregister_loan\b[^;]*\bSET\b[^;]*\b(status|outstanding_balance)\b", re.I | re.S
-)
+_RAW_UPDATE = {
+    field: re.compile(rf"UPDATE\s+loanregister_loan\b[^;]*\bSET\b[^;]*\b({field})\b", re.I | re.S)
+    for field in OWNERS
+}
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -90,9 +94,9 @@ def cached_fact_writes(path: Path) -> list[tuple[int, str]]:
                 for arg in node.args[2:3]:
                     found += [(node.lineno, f) for f in _names(arg) & OWNERS.keys()]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            match = _RAW_UPDATE.search(node.value)
-            if match:
-                found.append((node.lineno, match.group(1)))
+            for field, pattern in _RAW_UPDATE.items():
+                if pattern.search(node.value):
+                    found.append((node.lineno, field))
     return sorted(set(found))
 
 

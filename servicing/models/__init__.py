@@ -5,3 +5,4 @@ from .ledger import *  # noqa: F403
 from .notices import *  # noqa: F403
 from .recovery import *  # noqa: F403
 from .categories import *  # noqa: F403
+from .collections import *  # noqa: F403
