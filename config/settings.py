@@ -156,6 +156,12 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(VAR_DIR / "exports")))
+# Origination (docs/origination.md): applicants' documents outside MEDIA_ROOT and the web root, served only by the
+# application's download view; their largest size; the funded loans' numbers, prefix + sequence.
+ORIGINATION_DOCUMENT_ROOT = Path(env_str("ORIGINATION_DOCUMENT_ROOT", str(VAR_DIR / "private" / "applications")))
+ORIGINATION_DOCUMENT_MAX_BYTES = env_int("ORIGINATION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+ORIGINATION_LOAN_NUMBER_PREFIX = env_str("ORIGINATION_LOAN_NUMBER_PREFIX", "NL")
+ORIGINATION_LOAN_NUMBER_DIGITS = env_int("ORIGINATION_LOAN_NUMBER_DIGITS", 8)
 
 # A form refused for its CSRF token gets the site's error page, saying what to do (common/views.py).
 CSRF_FAILURE_VIEW = "common.views.csrf_failure"
@@ -199,6 +205,7 @@ NIGHTLY_JOBS = {
     "collection_reminders": ("servicing.tasks.collection_reminders_task", 2, 15),
     "servicing_transfers": ("servicing.tasks.servicing_transfers_task", 0, 15),
     "escrow_disbursements": ("servicing.tasks.escrow_disbursements_task", 2, 30),
+    "application_expiry": ("origination.tasks.application_expiry_task", 2, 45),
     # after the servicing jobs, then the digests (docs/requirements.md §5's order within a night)
     "maturity_radar": ("loanregister.tasks.maturity_radar_task", 3, 0),
     "lead_digests": ("loanregister.tasks.lead_digests_task", 3, 30),

@@ -22,6 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("servicing/", include("servicing.urls")),
     path("statistics/", include("stats.urls")),
+    path("operations/", include("common.urls")),
+    path("applications/", include("origination.urls")),
     path("", register_views.home, name="home"),
     path("register/", include("loanregister.urls")),
 ]

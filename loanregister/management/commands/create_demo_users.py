@@ -7,6 +7,29 @@ from loanregister.models import UserPreference
 from loanregister.roles import ADMIN, ROLE_LABELS
 
 DEMO_PASSWORD = "demo-register-2026"
+# The office each loan production role's demo user works at (their staff profile), when the demo book has it:
+# the LPO roles at an LPO without branch capacity, the branch lender at a branch, the underwriter at the home office.
+DEMO_STAFF_OFFICES = {
+    "lpo-processor": "LPO-HER",
+    "lpo-manager": "LPO-HER",
+    "branch-lender": "BR-AAR",
+    "home-office-underwriter": "HO",
+}
+
+
+def demo_staff_profiles_assign() -> int:
+    """Give the demo users of DEMO_STAFF_OFFICES a staff profile at their office when both exist and they have
+    none (create_demo_users runs before the demo book on a fresh `make run`; the book's seeders call this too)."""
+    from loanregister.models import Office, StaffProfile
+
+    offices = {office.code: office for office in Office.objects.filter(code__in=DEMO_STAFF_OFFICES.values())}
+    made = 0
+    for user in User.objects.filter(username__in=DEMO_STAFF_OFFICES, staff_profile__isnull=True):
+        office = offices.get(DEMO_STAFF_OFFICES[user.username])
+        if office is not None:
+            StaffProfile.objects.create(user=user, office=office)
+            made += 1
+    return made
 
 
 class Command(BaseCommand):
@@ -28,6 +51,7 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.add(Group.objects.get(name=role))
                 UserPreference.objects.get_or_create(user=user)
+            demo_staff_profiles_assign()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: user 'demo', password '{DEMO_PASSWORD}' (admin). "
