@@ -8,8 +8,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import views
-
 
 def post_only(redirect_to: str | Callable[..., str], *, fragment: str = ""):
     """An action that only a form's POST performs. A GET (a bookmark, a pasted address, a reload after the
@@ -26,6 +24,8 @@ def post_only(redirect_to: str | Callable[..., str], *, fragment: str = ""):
             if request.method == "POST":
                 return view(request, *args, **kwargs)
             if request.method not in ("GET", "HEAD"):
+                from . import views  # here: common.views uses this decorator too
+
                 return views.method_not_allowed(request, ["GET", "HEAD", "POST"])
             url = (
                 redirect_to(request, **kwargs)

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 _EXAMPLE = Decimal("1234.56")
 # Text that Python's Decimal (and Django's DecimalField) would take but nobody types as an amount.
@@ -140,3 +141,31 @@ class MoneyField(forms.Field):
                 _("Give an amount of at most %(max)s.") % {"max": self.prepare_value(self.max_value)},
                 code="max_value",
             )
+
+
+class OperationsForm(forms.Form):
+    """What the operations page shows: how many runs of each job, or one job's history."""
+
+    job = forms.ChoiceField(label=_lazy("Job"), required=False)
+    runs = forms.IntegerField(label=_lazy("Runs per job"), required=False, min_value=1, max_value=60)
+
+    def __init__(self, *args, jobs: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["job"].choices = [("", _lazy("All jobs")), *((name, name) for name in jobs)]
+
+
+class NightlyJobRunForm(forms.Form):
+    """Start one nightly job for a business date (default today) from the operations page."""
+
+    job = forms.ChoiceField(label=_lazy("Job"))
+    date = forms.DateField(
+        label=_lazy("Business date"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_lazy("Empty: today."),
+    )
+
+    def __init__(self, *args, jobs: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["job"].choices = [(name, name) for name in jobs]

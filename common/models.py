@@ -37,6 +37,11 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         ordering = ["-started_at"]
+        # the operations page (common/operations.py): operators see the nightly jobs and the outbox, and start a job
+        permissions = [
+            ("view_operations", _("Can see the operations page")),
+            ("run_nightly_job", _("Can start a nightly job from the operations page")),
+        ]
         indexes = [models.Index(fields=["started_at", "id"], name="job_run_started")]  # the admin's order
         constraints = [models.UniqueConstraint(fields=["job", "business_date"], name="one_job_run_per_day")]
 

@@ -5,13 +5,22 @@ each saying why and where to go; and the favicon at the address browsers ask for
 Http404 and any 405 through them, and logs each refusal as one line.
 """
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.http import require_GET
+
+from . import operations
+from .decorators import post_only
+from .forms import NightlyJobRunForm, OperationsForm
 
 TEMPLATE = "error.html"
 
@@ -116,3 +125,48 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(static("favicon.ico"))
     response["Cache-Control"] = "max-age=86400"
     return response
+
+
+# ---------------------------------------------------------------------------------------------- the operations page
+
+
+@require_GET
+@permission_required(operations.VIEW, raise_exception=True)
+def operations_page(request: HttpRequest) -> HttpResponse:
+    """Each nightly job's schedule and last runs, and the outbox's backlog (docs/operations.md)."""
+    names = operations.nightly_job_names()
+    form = OperationsForm(request.GET or None, jobs=names)
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = operations.operations_page(job=chosen.get("job") or None, runs=chosen.get("runs"))
+    context = {
+        "form": form,
+        "page": page,
+        "run_form": NightlyJobRunForm(jobs=names, initial={"date": timezone.localdate()}),
+        "can_run": request.user.has_perm(operations.RUN),
+    }
+    return render(request, "common/operations.html", context)
+
+
+@post_only("common:operations")
+@permission_required(operations.RUN, raise_exception=True)
+def operations_job_run(request: HttpRequest) -> HttpResponse:
+    """Start a nightly job for a business date, through the outbox: the page answers at once, broker or not."""
+    form = NightlyJobRunForm(request.POST, jobs=operations.nightly_job_names())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("common:operations")
+    job, day = form.cleaned_data["job"], form.cleaned_data["date"] or timezone.localdate()
+    names = {"job": job, "date": date_format(day, "SHORT_DATE_FORMAT")}
+    if operations.nightly_job_request(user=request.user, job=job, business_date=day):
+        messages.success(
+            request,
+            _(
+                "%(job)s for %(date)s is queued: it runs as soon as a worker takes it (a date already done is not run again)."
+            )
+            % names,
+        )
+    else:
+        messages.info(request, _("%(job)s for %(date)s is already waiting to run.") % names)
+    return redirect("common:operations")
