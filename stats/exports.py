@@ -52,7 +52,10 @@ def result_csv(result: Result) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for record in result_records(result):
-        writer.writerow(neutralize_row(record[name] for name in CSV_HEADER))
+        # the codes are text (neutralized); the amounts are numbers and stay as they are (a negative is a number)
+        writer.writerow(
+            neutralize_row(record[name] for name in CSV_HEADER[:3]) + [record[n] for n in FIGURES]
+        )
     return out.getvalue()
 
 

@@ -61,7 +61,7 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         match = _MONTH.match(text.strip()) if isinstance(text, str) else None
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
             raise StatsError(f"month {text!r} is not a month: give it as YYYY-MM, e.g. 2026-03")
         return cls(datetime.date(int(match.group(1)), int(match.group(2)), 1))
 

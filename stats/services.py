@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from common.bankdays import is_bank_day
+from common import bankdays
 
 from .figures import FIGURES, Month, Result, Row, month_figures
 from .models import Computation, Figure, StatsMonth
@@ -164,10 +164,7 @@ def month_recompute(
 
 
 def first_bank_day(month: Month) -> datetime.date:
-    day = month.first
-    while not is_bank_day(day):
-        day += datetime.timedelta(days=1)
-    return day
+    return bankdays.first_bank_day(month.first.year, month.first.month)
 
 
 def monthly_close_run(*, business_date: datetime.date) -> dict:

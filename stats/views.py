@@ -175,6 +175,8 @@ def drill_view(request: HttpRequest) -> HttpResponse:
             items, count = figure_postings(
                 month, figure=figure, property_category=category, loan_type=loan_type
             )
+            for item in items:  # kept unrounded, without the trailing zeros of numeric arithmetic
+                item["value"] = format(item["value"].normalize(), "f")
     except StatsError as error:
         return _bad(request, str(error))
     context = {

@@ -230,7 +230,9 @@ def test_stat8_rows_by_category_then_loan_type_in_design_order():
     ]
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-3", "26-03", "2026-03-01", "", "abcd-ef", "0000-01"])
+@pytest.mark.parametrize(
+    "text", ["2026-13", "2026-3", "26-03", "2026-03-01", "", "abcd-ef", "0000-01", "3000-01"]
+)
 def test_a_bad_month_is_refused_with_the_reason(text):
     with pytest.raises(StatsError, match="YYYY-MM"):
         Month.parse(text)
