@@ -209,6 +209,8 @@ NIGHTLY_JOBS = {
     # after the servicing jobs, then the digests (docs/requirements.md §5's order within a night)
     "maturity_radar": ("loanregister.tasks.maturity_radar_task", 3, 0),
     "lead_digests": ("loanregister.tasks.lead_digests_task", 3, 30),
+    # monthly: the previous month's lending statistics closed on the month's first bank day (issue 13 item 4)
+    "lending_stats_close": ("stats.tasks.close_month_task", 4, 0, "monthly"),
 }
 # django-celery-beat's database scheduler, which runs a monthly job on the month's first bank day only
 CELERY_BEAT_SCHEDULER = "common.schedule:NightlyScheduler"
