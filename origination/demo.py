@@ -2,7 +2,9 @@
 state across the demo offices, each walked through the real services, so `make run` shows a living pipeline.
 
 Registered as a demo seeder (common.hooks.add_demo_seeder) in origination's AppConfig.ready(); runs inside
-seed_demo's transaction. Deterministic for a seed; a second run adds nothing when the demo products exist.
+seed_demo's transaction; a second run adds nothing when applications exist. The applicants are people of the demo
+book (matched by CPR, so no borrower is written) and a funded demo application is linked to its office's newest
+mortgage of the book (the seed booked it: the book's loans, figures and history stay exactly the seed's).
 """
 
 import datetime
@@ -14,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 
 from loanregister.choices import OfficeKind
-from loanregister.models import Office, StaffProfile
+from loanregister.models import Loan, Office, StaffProfile
 from loanregister.roles import BRANCH_LENDER, LPO_MANAGER, LPO_PROCESSOR, UNDERWRITER
 
 from .funding import application_fund
@@ -191,7 +193,22 @@ def _cpr(rng: random.Random) -> str:
             return number
 
 
-def _applicants(rng: random.Random, household: bool) -> list[ApplicantData]:
+def _applicants(
+    rng: random.Random, household: bool, known: list[tuple[str, str]] = ()
+) -> list[ApplicantData]:
+    """One or two applicants: people of the demo book when there are any (matched by CPR, nothing written about
+    them), else new people."""
+    if len(known) >= 2:
+        chosen = rng.sample(known, 2 if household else 1)
+        return [
+            ApplicantData(
+                name=name,
+                national_id=cpr,
+                yearly_income=Decimal(rng.randrange(380_000, 900_000, 1000)),
+                debts=Decimal(rng.randrange(0, 400_000, 1000)),
+            )
+            for name, cpr in chosen
+        ]
     surname = rng.choice(SURNAMES)
     people = []
     for _n in range(2 if household else 1):
@@ -273,7 +290,12 @@ def _walk(
                 on=today,
             )
         elif state == S.FUNDED:
-            application_fund(application=application, user=processor, on=today)
+            loan = staff.get("loan")
+            if loan is None:
+                application_fund(application=application, user=processor, on=today)
+            else:
+                # The demo book's own loan of this borrower: its figures stay those the seed gave it.
+                _move(_lock(application), to=S.FUNDED, user=processor, fields={"loan": loan})
     if target == S.DECLINED:
         application_decide(
             application=application,
@@ -298,6 +320,33 @@ def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger:
     if home is None:
         return "no home office"
     underwriter = _staff(home, UNDERWRITER)
+    # The seeded book's people are the applicants (a CPR match links them, and no borrower is written), and
+    # its newest mortgage of each office is what a funded demo application booked.
+    seeded = (
+        Loan.objects.filter(id__gte=loan_ids.start, id__lt=loan_ids.stop)
+        if len(loan_ids)
+        else Loan.objects.none()
+    )
+    persons = list(
+        seeded.filter(borrower__national_id__regex=r"^[0-9]{6}-[0-9]{4}$")
+        .order_by("id")
+        .values_list("borrower__name", "borrower__national_id")[:400]
+    )
+    book = {}
+    for office in offices:
+        newest = (
+            seeded.filter(
+                office=office,
+                status="active",
+                property__isnull=False,
+                borrower__national_id__regex=r"^[0-9]{6}-[0-9]{4}$",
+            )
+            .select_related("borrower", "property")
+            .order_by("-origination_date", "id")
+            .first()
+        )
+        if newest is not None:
+            book[office.pk] = newest
     made = 0
     for office_index, office in enumerate(offices):
         processor = _staff(office, LPO_PROCESSOR if office.kind == OfficeKind.LPO else BRANCH_LENDER)
@@ -311,13 +360,25 @@ def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger:
             processor = manager = decider = underwriter
         staff = {"processor": processor, "manager": manager, "decider": decider}
         for state_index, target in enumerate(S):
-            if office.kind != OfficeKind.LPO and (office_index + state_index) % 2:
-                continue  # the LPOs have every state; the other offices every other one
-            product = products[(office_index + state_index) % len(products)]
+            if office.kind != OfficeKind.LPO and (office_index + state_index) % 3:
+                continue  # the LPOs have every state; the other offices a few
+            loan = book.pop(office.pk, None) if target == S.FUNDED else None
+            product = products[0 if loan is not None else (office_index + state_index) % len(products)]
             secured = product.secured_by_property
-            amount = Decimal(
-                rng.randrange(int(product.min_amount), int(min(product.max_amount, 4_000_000)), 1000)
-            )
+            if loan is not None:
+                amount = min(max(loan.principal, product.min_amount), product.max_amount)
+                people = [
+                    ApplicantData(
+                        name=loan.borrower.name,
+                        national_id=loan.borrower.national_id,
+                        yearly_income=(amount / 4).quantize(Decimal("1")),
+                    )
+                ]
+            else:
+                amount = Decimal(
+                    rng.randrange(int(product.min_amount), int(min(product.max_amount, 4_000_000)), 1000)
+                )
+                people = _applicants(rng, household=secured and rng.random() < 0.5, known=persons)
             valuation = (
                 (amount * Decimal(rng.choice(["1.3", "1.5", "2"]))).quantize(Decimal("1"))
                 if secured
@@ -327,11 +388,15 @@ def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger:
                 user=processor,
                 office=office,
                 product=product,
-                applicants=_applicants(rng, household=secured and rng.random() < 0.5),
+                applicants=people,
                 requested_amount=amount,
                 term_months=product.max_term_months if secured else product.min_term_months * 2,
                 purpose=rng.choice(PURPOSES),
-                property_id=f"BFE9{office_index:02d}{state_index:02d}{rng.randint(100, 999)}"
+                property_id=(
+                    loan.property.property_id
+                    if loan is not None and loan.property_id
+                    else f"BFE9{office_index:02d}{state_index:02d}{rng.randint(100, 999)}"
+                )
                 if secured
                 else "",
                 property_address=f"{rng.choice(STREETS)} {rng.randint(1, 99)}" if secured else "",
@@ -339,6 +404,7 @@ def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger:
                 property_valuation=valuation,
                 credit_score=rng.randint(560, 820),
             )
+            staff["loan"] = loan
             _walk(application, target, staff=staff, rng=rng, today=today)
             # an age in its state, so the pipeline's "longest waiting first" means something
             days = datetime.timedelta(days=rng.randint(0, 40) if target != S.EXPIRED else 95)

@@ -73,6 +73,9 @@ def _digest() -> str:
 
 
 def _wipe() -> None:
+    from origination.models import Application
+
+    Application.objects.all().delete()  # the demo's applications name the book's loans and borrowers
     RegisterEvent.objects.all().delete()
     ServicerAssignment.objects.all().delete()
     Loan.objects.all().delete()
