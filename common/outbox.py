@@ -50,7 +50,8 @@ CELERY_TASK = "celery_task"
 STALE_CLAIM = datetime.timedelta(minutes=15)
 """A message claimed longer ago than this and still `sending` belongs to a dispatcher that died: taken again."""
 UNAVAILABLE_DELAY = datetime.timedelta(seconds=30)
-"""How long a message waits when its handler found the far side away (the broker down)."""
+"""How long a message waits when its handler found the far side away (the broker down); the setting
+OUTBOX_UNAVAILABLE_DELAY (seconds) changes it."""
 DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_BATCH = 500
 KICK_TIMEOUT = 0.5
@@ -71,6 +72,11 @@ def register_handler(kind: str, fn: Handler) -> None:
 
 def max_attempts() -> int:
     return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def unavailable_delay() -> datetime.timedelta:
+    seconds = getattr(settings, "OUTBOX_UNAVAILABLE_DELAY", None)
+    return UNAVAILABLE_DELAY if seconds is None else datetime.timedelta(seconds=seconds)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -222,7 +228,7 @@ def _release(row: Claimed, *, error: str) -> None:
         cursor.execute(
             "UPDATE common_outbox SET state = 'pending', attempts = GREATEST(attempts - 1, 0),"  # noqa: S608
             f" available_at = statement_timestamp() + %s, last_error = %s {_guarded(row)}",
-            [UNAVAILABLE_DELAY, error[:4000], row.id, row.claimed_at],
+            [unavailable_delay(), error[:4000], row.id, row.claimed_at],
         )
 
 
