@@ -13,10 +13,15 @@ from .forms import LoanImportForm, ServicerForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
+    Campaign,
+    CampaignMember,
+    ContactGovernor,
     ContactLog,
+    ConversionRule,
     Lead,
     LeadDigest,
     Loan,
+    OfferedRate,
     Office,
     Property,
     RadarHorizon,
@@ -172,7 +177,8 @@ class LoanAdmin(BigTableAdmin, SimpleHistoryAdmin):
     change_list_template = "admin/loanregister/loan/change_list.html"  # extends BigTableAdmin's
     # Cached facts with an owner of their own (docs/ledger.md, "Who owns the loan's cached facts"): the balance
     # is the servicing ledger's, the status `loan_status_set`'s. Shown, never edited here.
-    readonly_fields = ["outstanding_balance", "status"]
+    # origin_lead / origin_campaign: set by loanregister.leads.won (and a select of every lead would not do)
+    readonly_fields = ["outstanding_balance", "status", "origin_lead", "origin_campaign"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -311,3 +317,76 @@ class ContactLogAdmin(ReadOnlyAdmin):
     search_fields = ["=loan__loan_number", "borrower__name", "note", "=user__username"]
     list_select_related = ["borrower", "loan", "user"]
     show_full_result_count = False
+
+
+# --- retention campaigns, the contact governor and the conversion radar (issue 10 items 3 and 4) --------------
+
+
+class CampaignMemberInline(admin.TabularInline):
+    model = CampaignMember
+    fields = ["loan", "borrower", "event_date", "reason", "household_loans", "won_loan"]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("loan", "borrower", "won_loan")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    """Campaigns are built, frozen and exported on their pages (with their history); here they are read."""
+
+    list_display = ["name", "channel", "state", "created_by", "created_at", "frozen_on", "sent_on"]
+    list_filter = ["state", "channel"]
+    search_fields = ["name", "=created_by__username"]
+    list_select_related = ["created_by"]
+
+
+@admin.register(CampaignMember)
+class CampaignMemberAdmin(ReadOnlyAdmin):
+    """A frozen campaign's snapshot: who was in its file, and who was left out and why."""
+
+    list_display = ["campaign", "loan", "borrower", "event_date", "reason", "household_loans", "won_loan"]
+    list_filter = ["reason"]
+    search_fields = ["=loan__loan_number", "borrower__name", "=campaign__name"]
+    list_select_related = ["campaign", "loan", "borrower", "won_loan"]
+    show_full_result_count = False
+
+
+class _SingletonAdmin(admin.ModelAdmin):
+    """One row of settings: changed, never added a second time or deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return not self.model.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ContactGovernor)
+class ContactGovernorAdmin(_SingletonAdmin):
+    """The contact governor (issue 10 item 4b), set by a retention manager: the marketing contacts a borrower may
+    get per period, and the days between campaigns (docs/campaigns.md)."""
+
+    list_display = ["__str__", "max_contacts", "period_days", "campaign_gap_days"]
+    list_display_links = ["__str__"]
+
+
+@admin.register(ConversionRule)
+class ConversionRuleAdmin(_SingletonAdmin):
+    """When refinancing pays, for the conversion radar (issue 10 item 4a; docs/campaigns.md)."""
+
+    list_display = ["__str__", "min_monthly_saving", "fee", "price_spread", "break_even_months"]
+    list_display_links = ["__str__"]
+
+
+@admin.register(OfferedRate)
+class OfferedRateAdmin(admin.ModelAdmin):
+    """Today's offered rates per loan type and remaining term, read by the conversion radar each night."""
+
+    list_display = ["loan_type", "max_years", "rate", "changed_on"]
+    list_filter = ["loan_type"]
+    readonly_fields = ["changed_on"]

@@ -76,6 +76,8 @@ class LeadEvent(models.TextChoices):
     MATURITY = "maturity", _("Maturity")
     RATE_RESET = "rate_reset", _("Rate reset")
     INTEREST_ONLY_END = "interest_only_end", _("End of interest-only")
+    # the conversion radar (issue 10 item 4a): refinancing at today's offered rate would pay off
+    CONVERSION = "conversion", _("Conversion")
 
 
 class LeadStatus(models.TextChoices):
@@ -119,3 +121,30 @@ class ContactOutcome(models.TextChoices):
     MESSAGE_LEFT = "message_left", _("Message left")
     SENT = "sent", _("Sent")
     WRONG_CONTACT = "wrong_contact", _("Wrong number or address")
+
+
+# --- retention campaigns (issue 10 item 3) ------------------------------------------------------------------
+
+
+class CampaignChannel(models.TextChoices):
+    MAILING = "mailing", _("Mailing")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FROZEN = "frozen", _("Frozen")
+
+
+class Suppression(models.TextChoices):
+    """Why a loan the campaign's filter selected is left out of its file, in the order they are checked: a
+    member gets the first that applies. `household` is not a suppression but the fold of a borrower's other loans
+    into the row of the loan that leads the household."""
+
+    DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    IN_COLLECTIONS = "in_collections", _("A loan in collections")
+    NOT_ACTIVE = "not_active", _("Paid off or transferred")
+    RECENT_CAMPAIGN = "recent_campaign", _("Contacted by another campaign lately")
+    CONTACT_CAP = "contact_cap", _("Contact cap reached")
+    HOUSEHOLD = "household", _("Same household (in another row)")

@@ -7,12 +7,19 @@ contact whoever made it. A contact is a record: it is never changed or deleted (
 
 import datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 
+from .campaigns.governor import governor_refusal
 from .choices import ContactChannel, ContactDirection, ContactOutcome, ContactPurpose
-from .models import Borrower, ContactLog, Lead, Loan
+from .models import Borrower, Campaign, ContactLog, Lead, Loan
 
 
+class ContactRefused(Exception):
+    """The contact may not be logged: the contact governor's cap is reached (the message says until when)."""
+
+
+@transaction.atomic
 def contact_log_add(
     *,
     borrower: Borrower,
@@ -25,8 +32,10 @@ def contact_log_add(
     user=None,
     loan: Loan | None = None,
     lead: Lead | None = None,
+    campaign: Campaign | None = None,
 ) -> ContactLog:
-    """Record one contact with `borrower` (about `loan`, on `lead`, when given) by `user` (None: the system)."""
+    """Record one contact with `borrower` (about `loan`, on `lead` or for `campaign`, when given) by `user` (None:
+    the system). An outgoing marketing contact over the contact governor's cap is refused (`ContactRefused`)."""
     for value, choices, name in (
         (channel, ContactChannel, "channel"),
         (direction, ContactDirection, "direction"),
@@ -46,10 +55,16 @@ def contact_log_add(
         and not loan.co_borrowers.filter(pk=borrower.pk).exists()
     ):
         raise ValueError("the contact's borrower does not borrow on the loan")
+    # One contact of a borrower at a time, so that two people logging at once cannot both pass the cap.
+    Borrower.objects.select_for_update().filter(pk=borrower.pk).exists()
+    refusal = governor_refusal(borrower_id=borrower.pk, purpose=purpose, direction=direction, on=contacted_on)
+    if refusal:
+        raise ContactRefused(refusal)
     return ContactLog.objects.create(
         borrower=borrower,
         loan=loan,
         lead=lead,
+        campaign=campaign,
         channel=channel,
         direction=direction,
         purpose=purpose,
@@ -58,6 +73,38 @@ def contact_log_add(
         note=note.strip(),
         user=user if getattr(user, "pk", None) else None,
     )
+
+
+def contacts_log_campaign_sent(*, campaign: Campaign, on: datetime.date, user=None) -> int:
+    """A mailing or e-mail campaign sent on `on`: one outgoing marketing contact (letter or e-mail, outcome
+    `sent`) per row of its file, with the campaign, its leading loan and borrower, in one INSERT … SELECT; returns
+    how many. The freeze checked each borrower against the contact governor (loanregister.campaigns.services)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from .campaigns.models import CampaignMember
+
+    channel = ContactChannel.LETTER if campaign.channel == "mailing" else ContactChannel.EMAIL
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {ContactLog._meta.db_table} (borrower_id, loan_id, lead_id, campaign_id, channel,
+                    direction, purpose, contacted_on, outcome, note, user_id, recorded_at)
+                SELECT m.borrower_id, m.loan_id, NULL, m.campaign_id, %s, %s, %s, %s, %s, %s, %s, %s
+                FROM {CampaignMember._meta.db_table} m WHERE m.campaign_id = %s AND m.reason = ''
+                ORDER BY m.event_date, m.id""",
+            [
+                channel,
+                ContactDirection.OUT,
+                ContactPurpose.MARKETING,
+                on,
+                ContactOutcome.SENT,
+                campaign.name[:200],
+                user.pk if getattr(user, "pk", None) else None,
+                timezone.now(),
+                campaign.pk,
+            ],
+        )
+        return cursor.rowcount
 
 
 def borrower_contacts(*, borrower: Borrower, purpose: str | None = None) -> QuerySet:

@@ -21,6 +21,14 @@ _NAV = [
         ),
     ),
     (
+        "loanregister:campaigns",
+        _("Campaigns"),
+        "loanregister.view_campaign",
+        _(
+            "Retention campaigns from the register: build, preview, freeze and export them, and follow their results."
+        ),
+    ),
+    (
         "admin:index",
         _("Administration"),
         "__staff__",

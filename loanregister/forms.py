@@ -331,3 +331,46 @@ class RadarPreviewForm(forms.Form):
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+
+# --- retention campaigns (issue 10 item 3) ------------------------------------------------------------------
+
+
+class CampaignForm(forms.Form):
+    """A campaign's name and channel; its register filter comes with the same request (filters.RegisterFilter)."""
+
+    name = forms.CharField(label=_("Campaign name"), max_length=200)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[("mailing", _("Mailing")), ("phone", _("Phone")), ("email", _("E-mail"))],
+        error_messages={"invalid_choice": _("Choose a channel: mailing, phone or e-mail.")},
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Give the campaign a name."))
+        return name
+
+
+class CampaignExportForm(forms.Form):
+    """Which file of a frozen campaign: CSV (comma, or semicolon for a Danish Excel) or XLSX."""
+
+    format = forms.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "XLSX")],
+        error_messages={"invalid_choice": _("Choose CSV or XLSX.")},
+    )
+    dialect = forms.ChoiceField(
+        choices=[("plain", "plain"), ("excel_da", "excel_da")],
+        required=False,
+        error_messages={"invalid_choice": _("Choose the comma or the semicolon CSV.")},
+    )
+
+
+class LeadExportForm(forms.Form):
+    """The leads download's format (the filter is the leads page's own, filters.LeadFilter)."""
+
+    format = forms.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "XLSX")],
+        error_messages={"invalid_choice": _("Choose CSV or XLSX.")},
+    )

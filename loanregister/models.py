@@ -278,6 +278,14 @@ class Loan(models.Model):
         blank=True,
         related_name="won_loans",
     )
+    origin_campaign = models.ForeignKey(
+        "Campaign",
+        verbose_name=_("came from campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="won_loans",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
     )
@@ -661,6 +669,14 @@ class ContactLog(models.Model):
     lead = models.ForeignKey(
         Lead, verbose_name=_("lead"), on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
     )
+    campaign = models.ForeignKey(
+        "Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=ContactChannel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=ContactDirection.choices)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices)
@@ -692,4 +708,12 @@ class ContactLog(models.Model):
         return f"{self.contacted_on} {self.borrower} {self.channel} {self.purpose}"
 
 
+# Retention campaigns, the contact governor and the conversion radar's rates (issue 10), in a module of their own.
+from .campaigns.models import (  # noqa: E402, F401
+    Campaign,
+    CampaignMember,
+    ContactGovernor,
+    ConversionRule,
+    OfferedRate,
+)
 from .register_sums import RegisterDaySum  # noqa: E402, F401  (the register's maintained aggregate, issue 9)

@@ -52,14 +52,31 @@ _LEADS_MANAGE = _LEADS_WORK + [
     "loanregister.view_staffprofile",
 ]
 
+# Retention campaigns (issue 10 item 3): the team builds and previews them; a manager freezes and exports them and
+# sets the contact governor.
+_CAMPAIGN_WORK = [
+    "loanregister.view_campaign",
+    "loanregister.add_campaign",
+    "loanregister.change_campaign",
+    "loanregister.view_campaignmember",
+]
+_CAMPAIGN_MANAGE = _CAMPAIGN_WORK + [
+    "loanregister.freeze_campaign",
+    "loanregister.export_campaign",
+    "loanregister.view_contactgovernor",
+    "loanregister.change_contactgovernor",
+]
+
 # Permissions by role. Later apps extend this map with their own permissions in their own data migrations.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     LOAN_OFFICER: _REGISTER_READ + ["loanregister.view_contact_details"] + _LEADS_WORK,
     SALES_MANAGER: _REGISTER_READ + ["loanregister.view_contact_details"] + _LEADS_MANAGE,
-    RETENTION_TEAM: _REGISTER_READ + ["loanregister.export_register", "loanregister.view_contact_details"],
-    # campaigns (issue 10 item 3) add freezing and exporting them, and the contact cap
+    RETENTION_TEAM: _REGISTER_READ
+    + ["loanregister.export_register", "loanregister.view_contact_details"]
+    + _CAMPAIGN_WORK,
     RETENTION_MANAGER: _REGISTER_READ
-    + ["loanregister.export_register", "loanregister.view_contact_details", "loanregister.view_contactlog"],
+    + ["loanregister.export_register", "loanregister.view_contact_details", "loanregister.view_contactlog"]
+    + _CAMPAIGN_MANAGE,
     SERVICING: _REGISTER_READ
     + [
         "loanregister.view_national_id",
@@ -100,6 +117,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "loanregister.view_radarhorizon",
         "loanregister.change_radarhorizon",
         "loanregister.view_leaddigest",
+        "loanregister.view_campaign",
+        "loanregister.view_campaignmember",
+        "loanregister.view_contactgovernor",
+        "loanregister.change_contactgovernor",
+        "loanregister.view_conversionrule",
+        "loanregister.change_conversionrule",
+        "loanregister.view_offeredrate",
+        "loanregister.add_offeredrate",
+        "loanregister.change_offeredrate",
+        "loanregister.delete_offeredrate",
         "common.view_jobrun",
         "common.view_importrun",
         "auth.view_user",

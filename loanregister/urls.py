@@ -15,4 +15,10 @@ urlpatterns = [
     path("leads/<int:pk>/contact/", views.lead_contact_add, name="lead-contact"),
     path("leads/<int:pk>/status/", views.lead_status_change, name="lead-status"),
     path("leads/<int:pk>/reassign/", views.lead_reassign_one, name="lead-reassign"),
+    path("campaigns/", views.campaigns_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign-new"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/freeze/", views.campaign_freeze_view, name="campaign-freeze"),
+    path("campaigns/<int:pk>/sent/", views.campaign_sent_view, name="campaign-sent"),
+    path("campaigns/<int:pk>/export/", views.campaign_export_view, name="campaign-export"),
 ]

@@ -2,6 +2,14 @@
 maturity register and its export), `loans` (the loan page), `leads` (leads and the radar's dry run) and `language`
 (the language switch). The URLconfs use the names exported here."""
 
+from .campaigns import (
+    campaign_detail,
+    campaign_export_view,
+    campaign_freeze_view,
+    campaign_new,
+    campaign_sent_view,
+    campaigns_list,
+)
 from .home import health, home
 from .language import language_set
 from .leads import (
@@ -17,6 +25,12 @@ from .loans import loan_by_id, loan_detail
 from .register import register_export, register_list
 
 __all__ = [
+    "campaign_detail",
+    "campaign_export_view",
+    "campaign_freeze_view",
+    "campaign_new",
+    "campaign_sent_view",
+    "campaigns_list",
     "health",
     "home",
     "language_set",

@@ -15,6 +15,7 @@ from common.decorators import post_only
 from common.models import JobRun
 
 from ..choices import LeadEvent, LeadStatus, RegisterEventKind
+from ..contacts import ContactRefused
 from ..forms import LeadContactForm, LeadReassignForm, LeadStatusForm, RadarPreviewForm
 from ..leads import pages
 from ..leads.radar import JOB_NAME, maturity_radar_preview
@@ -70,7 +71,11 @@ def lead_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = LeadContactForm(request.POST)
     if not form.is_valid():
         return _detail(request, lead, contact_form=form, status=400)
-    lead_contact_log(lead=lead, user=request.user, **form.cleaned_data)
+    try:
+        lead_contact_log(lead=lead, user=request.user, **form.cleaned_data)
+    except ContactRefused as refused:  # the contact governor's cap (issue 10 item 4b)
+        form.add_error(None, str(refused))
+        return _detail(request, lead, contact_form=form, status=400)
     messages.success(request, _("The contact is logged."))
     return redirect("loanregister:lead", pk=lead.pk)
 

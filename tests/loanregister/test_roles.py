@@ -98,6 +98,8 @@ def test_read_only_roles_cannot_write_the_loan_book():
             for perm in _group_permissions(role)
             if perm.startswith("loanregister.")
             and perm.split(".")[1].split("_")[0] in {"add", "change", "delete"}
+            # retention roles build campaigns and set the contact cap (issue 10): not the loan book
+            and perm.split(".")[1].split("_", 1)[1] not in {"campaign", "contactgovernor"}
         }
         assert not writes, f"{role} may write {sorted(writes)}"
 

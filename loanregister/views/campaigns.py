@@ -1,0 +1,203 @@
+"""Retention campaigns' pages (issue 10 item 3): the list with results, a new campaign from a register filter, a
+campaign's preview (draft) or snapshot (frozen) with its suppression counts, freezing, recording it as sent, and
+its file. Thin: each calls one read or one service of loanregister.campaigns."""
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from common.decorators import post_only
+from common.models import ExportLog
+
+from ..campaigns import selectors
+from ..campaigns.export import campaign_export_write
+from ..campaigns.services import (
+    BUILD,
+    VIEW,
+    CampaignRefused,
+    campaign_can_export,
+    campaign_can_freeze,
+    campaign_can_record_sent,
+    campaign_create,
+    campaign_filters_clean,
+    campaign_filterset,
+    campaign_freeze,
+    campaign_record_sent,
+)
+from ..choices import CampaignState
+from ..forms import CampaignExportForm, CampaignForm
+from ..models import Campaign
+from ..register import register_filterset
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def campaigns_list(request: HttpRequest) -> HttpResponse:
+    campaigns = list(Campaign.objects.select_related("created_by").order_by("-created_at", "-id")[:200])
+    rows = [
+        {
+            "campaign": campaign,
+            "results": selectors.campaign_results(campaign=campaign) if campaign.is_frozen else None,
+        }
+        for campaign in campaigns
+    ]
+    return render(request, "loanregister/campaigns/list.html", {"rows": rows})
+
+
+def _filter_summary(filters: dict) -> list[tuple[str, str]]:
+    """The saved filter as (label, values) lines for the page."""
+    fields = register_filterset(data={}).form.fields
+    return [
+        (str(fields[name].label) if name in fields else name, ", ".join(values) or "—")
+        for name, values in filters.items()
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(BUILD, raise_exception=True)
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """GET: the form, its filter taken from the query (the register page's "Save as a campaign" link sends its
+    own); POST: save the draft and go to its preview."""
+    data = request.POST if request.method == "POST" else request.GET
+    filters = campaign_filters_clean(data)
+    filterset = register_filterset(data=filters)
+    form = CampaignForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and filterset.is_valid():
+            try:
+                campaign = campaign_create(
+                    name=form.cleaned_data["name"],
+                    channel=form.cleaned_data["channel"],
+                    filters=filters,
+                    user=request.user,
+                )
+            except CampaignRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("The campaign is saved. Check its preview, then freeze it."))
+                return redirect("loanregister:campaign", pk=campaign.pk)
+        status = 400
+    return render(
+        request,
+        "loanregister/campaigns/new.html",
+        {
+            "form": form,
+            "filter": filterset,
+            "filter_invalid": filterset.is_bound and not filterset.is_valid(),
+        },
+        status=status,
+    )
+
+
+def _campaign(pk: int) -> Campaign:
+    campaign = Campaign.objects.select_related("created_by", "frozen_by").filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(pk)
+    context = {
+        "campaign": campaign,
+        "filter_summary": _filter_summary(campaign.filters),
+        "can_freeze": campaign_can_freeze(request.user, campaign),
+        "can_export": campaign_can_export(request.user, campaign),
+        "can_record_sent": campaign_can_record_sent(request.user, campaign),
+    }
+    if campaign.state == CampaignState.DRAFT:
+        preview = selectors.campaign_preview(campaign=campaign, on=timezone.localdate())
+        context.update(preview=preview, counts=preview.counts, rows=preview.rows)
+        if not preview.filter_valid:
+            context["filter_errors"] = campaign_filterset(campaign).errors
+    else:
+        members = (
+            selectors.campaign_file_members(campaign=campaign)
+            .select_related("loan", "borrower")
+            .only("event_date", "household_loans", "loan__loan_number", "borrower__name")[:50]
+        )
+        context.update(
+            counts=selectors.campaign_counts(campaign=campaign),
+            rows=[
+                {
+                    "loan_number": m.loan.loan_number,
+                    "borrower_name": m.borrower.name,
+                    "event_date": m.event_date,
+                    "household_loans": m.household_loans,
+                }
+                for m in members
+            ],
+            results=selectors.campaign_results(campaign=campaign),
+        )
+    return render(request, "loanregister/campaigns/detail.html", context)
+
+
+@post_only("loanregister:campaign")
+@permission_required(VIEW, raise_exception=True)
+def campaign_freeze_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(pk)
+    try:
+        rows = campaign_freeze(campaign=campaign, user=request.user)
+    except CampaignRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The campaign is frozen: %(rows)s rows in its file.") % {"rows": rows})
+    return redirect("loanregister:campaign", pk=campaign.pk)
+
+
+@post_only("loanregister:campaign")
+@permission_required(VIEW, raise_exception=True)
+def campaign_sent_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(pk)
+    try:
+        logged = campaign_record_sent(campaign=campaign, user=request.user)
+    except CampaignRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Recorded as sent: %(count)s contacts logged.") % {"count": logged})
+    return redirect("loanregister:campaign", pk=campaign.pk)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def campaign_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(pk)
+    if not request.user.has_perm("loanregister.export_campaign"):
+        raise PermissionDenied
+    form = CampaignExportForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("loanregister:campaign", pk=campaign.pk)
+    if not campaign.is_frozen:
+        messages.error(request, _("Freeze the campaign before exporting it."))
+        return redirect("loanregister:campaign", pk=campaign.pk)
+    fmt, dialect = form.cleaned_data["format"], form.cleaned_data["dialect"] or "plain"
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    file_name = f"campaign_{campaign.pk}_{stamp}.{fmt}"
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    campaign_export_write(
+        campaign=campaign,
+        out=out,
+        fmt=fmt,
+        dialect=dialect,
+        user=request.user,
+        source=ExportLog.Source.WEB,
+        file_name=file_name,
+    )
+    out.seek(0)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(out, as_attachment=True, filename=file_name, content_type=content_type)
