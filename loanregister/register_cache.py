@@ -9,7 +9,7 @@ makes the totals every other process cached unreachable at once (tests/loanregis
 """
 
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from .models import Borrower
@@ -37,8 +37,17 @@ def bump_version() -> None:
     transaction.on_commit(_bump)
 
 
-@receiver([post_save, post_delete], sender=Borrower, dispatch_uid="register_version_borrower_changed")
-def _borrower_changed(sender, **kwargs) -> None:
-    """A borrower marked (or no longer marked) do-not-contact changes what the register's export note counts,
-    which is cached under the version (register.do_not_contact_in): bump it. Borrowers change rarely."""
-    bump_version()
+@receiver(post_save, sender=Borrower, dispatch_uid="register_version_borrower_changed")
+def _borrower_changed(sender, instance: Borrower, created: bool, **kwargs) -> None:
+    """A borrower marked (or no longer marked) do-not-contact changes what the register's export note counts
+    (register.do_not_contact_in, from the mark copied onto the events): sync the borrower's loans, which also
+    bumps the version. Borrowers are saved one by one rarely (the admin); the import writes in bulk and syncs
+    its loans itself."""
+    if created:
+        return
+    from .models import Loan
+    from .services import register_events_sync
+
+    loan_ids = list(Loan.objects.filter(borrower=instance).values_list("id", flat=True))
+    if loan_ids:
+        register_events_sync(loan_ids=loan_ids)

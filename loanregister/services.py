@@ -40,7 +40,7 @@ _COPIED = [
 
 def _changed() -> str:
     """SQL true when the stored event differs from the incoming row (NULL-safe), so unchanged rows are not rewritten."""
-    columns = ["event_date", *_COPIED]
+    columns = ["event_date", *_COPIED, "borrower_do_not_contact"]
     return " OR ".join(f"loanregister_registerevent.{c} IS DISTINCT FROM excluded.{c}" for c in columns)
 
 
@@ -50,15 +50,16 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
 
     One upsert per event kind: an unchanged event keeps its row (and id, so keyset pages stay stable); an event
     whose date went away, or whose loan is no longer active, is deleted. The loan's filterable fields (loan
-    number, status, type, currency, balance, recourse, borrower, office, officer, servicer) are copied onto the
-    event, so call this after any write that changes them, balances included. `loan_ids=None` syncs the whole book.
+    number, status, type, currency, balance, recourse, borrower, office, officer, servicer) and the borrower's
+    do-not-contact mark are copied onto the event, so call this after any write that changes them, balances
+    included (a borrower saved through the ORM syncs their loans: register_cache's receiver). `loan_ids=None` syncs the whole book.
     """
     scopes: list[list[int] | None] = (
         [None] if loan_ids is None else list(chunked(sorted(set(loan_ids)), _CHUNK))
     )
-    copied = ", ".join(_COPIED)
-    copied_from_loan = ", ".join(f"l.{c}" for c in _COPIED)
-    update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED])
+    copied = ", ".join([*_COPIED, "borrower_do_not_contact"])
+    copied_from_loan = ", ".join([*(f"l.{c}" for c in _COPIED), "COALESCE(b.do_not_contact, false)"])
+    update_set = ", ".join(f"{c} = excluded.{c}" for c in ["event_date", *_COPIED, "borrower_do_not_contact"])
     with connection.cursor() as cursor:
         changed = _changed()
         delta: dict = {}  # the maintained aggregate's change (loanregister/register_sums.py), applied once at the end
@@ -73,6 +74,7 @@ def register_events_sync(*, loan_ids: Iterable[int] | None = None) -> None:
                     f"""
                     INSERT INTO loanregister_registerevent (loan_id, kind, event_date, {copied})
                     SELECT l.id, %s, l.{column}, {copied_from_loan} FROM loanregister_loan l
+                    LEFT JOIN loanregister_borrower b ON b.id = l.borrower_id
                     WHERE l.status = %s AND l.{column} IS NOT NULL{scope_sql}
                     ON CONFLICT (loan_id, kind) DO UPDATE SET {update_set}
                     WHERE {changed}

@@ -54,12 +54,13 @@ def _note(html: str) -> tuple[dict[str, str], str]:
 
 
 def _counting(queries) -> list[str]:
-    """The queries that narrow to do-not-contact borrowers (loading a page's borrowers reads the column too)."""
-    return [
-        q["sql"]
-        for q in queries
-        if '"loanregister_borrower"."do_not_contact"' in q["sql"].partition("WHERE")[2]
-    ]
+    """The queries that narrow to do-not-contact borrowers (loading a page's borrowers reads the column too): by the
+    borrower's mark, or by its copy on the register events (issue 9)."""
+    marks = (
+        '"loanregister_borrower"."do_not_contact"',
+        '"loanregister_registerevent"."borrower_do_not_contact"',
+    )
+    return [q["sql"] for q in queries if any(mark in q["sql"].partition("WHERE")[2] for mark in marks)]
 
 
 def _export_rows(client, query: dict) -> list[dict]:

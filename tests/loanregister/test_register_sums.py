@@ -205,3 +205,31 @@ def test_reg3_the_aggregate_stays_exact_after_a_servicing_transfer_and_a_deleted
 
     register_events_sync()
     _assert_in_step(book)
+
+
+def test_reg2_a_borrower_marked_do_not_contact_is_counted_at_once_and_unmarked_again(make_user):
+    # given a loan in the default window, its borrower not marked, and the note's count cached
+    book = _book(None)
+    loan = book["loans"][0]
+    filterset = register.register_filterset(data={})
+    events = register.register_events(filterset=filterset)
+    assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=0, events=0)
+    # when the borrower is marked in the admin's way (a save)
+    borrower = loan.borrower
+    borrower.do_not_contact = True
+    borrower.save()
+    # then the events carry the mark and the count (no longer the cached one) says so
+    assert set(RegisterEvent.objects.filter(loan=loan).values_list("borrower_do_not_contact", flat=True)) == {
+        True
+    }
+    assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=1, events=1)
+    borrower.do_not_contact = False
+    borrower.save()
+    assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=0, events=0)
+    # a loan synced anew copies the mark from its borrower
+    Loan.objects.filter(pk=loan.pk).update(outstanding_balance=Decimal("1.00"))
+    borrower.__class__.objects.filter(pk=borrower.pk).update(do_not_contact=True)
+    from loanregister.services import register_events_sync
+
+    register_events_sync(loan_ids=[loan.pk])
+    assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=1, events=1)
