@@ -363,3 +363,194 @@ class PropertyCategoryChangeAdmin(ReadOnlyAdmin):
     search_fields = ("=property__property_id",)
     raw_id_fields = ("property", "posting")
     ordering = ("-effective_date", "-id")
+
+
+# ---------------------------------------------------------------- collections (issue 11; COL-1 to COL-6)
+
+from .models import (  # noqa: E402  (collections' models, kept together with their admins)
+    CollectionCase,
+    CollectionsContact,
+    CollectorRule,
+    DelinquencyBucket,
+    Escalation,
+    HardshipAssessment,
+    HardshipInstallment,
+    HardshipPlan,
+    LoanDelinquency,
+    PromiseToPay,
+    Reminder,
+    ReminderStep,
+    ReminderTemplate,
+)
+
+
+@admin.register(DelinquencyBucket)
+class DelinquencyBucketAdmin(admin.ModelAdmin):
+    list_display = ["code", "min_days", "max_days"]
+    list_filter = ["max_days"]
+    search_fields = ["code"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["code", "min_days", "max_days"],
+                "description": _(
+                    "A loan's bucket is the one whose days hold its days past due; the code is its label in the "
+                    "register, the queue and the delinquency export."
+                ),
+            },
+        )
+    ]
+
+
+class ReminderTemplateInline(admin.StackedInline):
+    model = ReminderTemplate
+    extra = 0
+    fields = ["language", "subject", "body"]
+
+
+@admin.register(ReminderStep)
+class ReminderStepAdmin(admin.ModelAdmin):
+    list_display = ["code", "loan_type", "days", "channel", "condition", "call_task", "action", "active"]
+    list_filter = ["loan_type", "channel", "active"]
+    search_fields = ["code"]
+    inlines = [ReminderTemplateInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "loan_type",
+                    "code",
+                    "days",
+                    "channel",
+                    "condition",
+                    "call_task",
+                    "action",
+                    "active",
+                ],
+                "description": _(
+                    "The reminder ladder: each step fires at its days past due (negative: before the due date). "
+                    "A loan type with steps of its own uses those only; the others use the steps without a loan "
+                    "type. The texts are Django templates with borrower, loan_number, amount, due_date, days, "
+                    "payment_account, firm, help_phone and help_email."
+                ),
+            },
+        )
+    ]
+
+
+@admin.register(ReminderTemplate)
+class ReminderTemplateAdmin(admin.ModelAdmin):
+    list_display = ["step", "language", "subject"]
+    list_filter = ["language", "step__code"]
+    search_fields = ["subject", "body"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(BigTableAdmin, ReadOnlyAdmin):
+    list_display = [
+        "loan",
+        "due_date",
+        "step",
+        "state",
+        "channel",
+        "business_date",
+        "amount_past_due",
+        "delivered_at",
+    ]
+    list_filter = ["state", "channel"]
+    search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
+    list_select_related = ["loan", "step"]
+    ordering = ["-business_date", "-loan_id", "-due_date", "-step_days"]
+
+
+@admin.register(LoanDelinquency)
+class LoanDelinquencyAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "days_past_due", "bucket", "amount_past_due", "fees_due", "currency", "as_of"]
+    list_filter = ["bucket", CurrencyListFilter]
+    search_fields = ["loan__loan_number__startswith"]
+    list_select_related = ["loan"]
+    show_full_result_count = False
+
+
+@admin.register(CollectionCase)
+class CollectionCaseAdmin(admin.ModelAdmin):
+    list_display = ["loan", "state", "opened_on", "closed_on", "assigned_to", "next_action", "next_action_on"]
+    list_filter = ["state", "next_action"]
+    search_fields = ["loan__loan_number__startswith", "assigned_to__username"]
+    raw_id_fields = ["loan"]
+    readonly_fields = ["loan", "state", "opened_on", "closed_on"]
+    list_select_related = ["loan", "assigned_to"]
+    show_full_result_count = False
+
+
+@admin.register(CollectorRule)
+class CollectorRuleAdmin(admin.ModelAdmin):
+    list_display = ["order", "bucket", "office", "collector"]
+    list_filter = ["bucket", "office"]
+    search_fields = ["collector__username", "bucket"]
+
+
+@admin.register(CollectionsContact)
+class CollectionsContactAdmin(ReadOnlyAdmin):
+    list_display = ["contact", "case", "reminder"]
+    list_filter = ["contact__channel"]
+    search_fields = ["case__loan__loan_number__startswith"]
+
+
+@admin.register(PromiseToPay)
+class PromiseToPayAdmin(ReadOnlyAdmin):
+    list_display = [
+        "loan",
+        "promised_on",
+        "due_on",
+        "amount",
+        "currency",
+        "state",
+        "checked_on",
+        "created_by",
+    ]
+    list_filter = ["state", "due_on"]
+    search_fields = ["loan__loan_number__startswith"]
+    list_select_related = ["loan", "created_by"]
+
+
+@admin.register(HardshipAssessment)
+class HardshipAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "assessed_on", "cause", "monthly_income", "monthly_expenses", "expected_months"]
+    list_filter = ["cause", "assessed_on"]
+    search_fields = ["loan__loan_number__startswith"]
+
+
+class HardshipInstallmentInline(admin.TabularInline):
+    model = HardshipInstallment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["due_date", "principal", "interest"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HardshipPlan)
+class HardshipPlanAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "kind", "state", "starts_on", "ends_on", "payment", "currency", "approved_by"]
+    list_filter = ["state", "kind"]
+    search_fields = ["loan__loan_number__startswith"]
+    inlines = [HardshipInstallmentInline]
+
+
+@admin.register(HardshipInstallment)
+class HardshipInstallmentAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "due_date", "principal", "interest"]
+    list_filter = ["due_date"]
+    search_fields = ["plan__loan__loan_number__startswith"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["loan", "opened_on", "path", "recourse", "amount_past_due", "currency", "state"]
+    list_filter = ["state", "path", "recourse"]
+    search_fields = ["loan__loan_number__startswith"]

@@ -43,5 +43,13 @@ class ServicingConfig(AppConfig):
         from .collections.demo import demo_arrears_seed
         from .collections.reminders import OUTBOX_KIND, reminder_deliver
 
+        hooks.add_loan_panel("servicing/collections/_loan_panel.html")
+        hooks.add_navigation(
+            "servicing:collections-queue",
+            _("Collections"),
+            "servicing.work_collectioncase",
+            order=22,
+            description=_("My queue by risk, promises due today, contacts, hardship plans and legal cases."),
+        )
         outbox.register_handler(OUTBOX_KIND, reminder_deliver)
         hooks.add_demo_seeder("arrears", demo_arrears_seed)

@@ -11,13 +11,16 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.forms import MoneyField
+from loanregister.choices import ContactChannel, ContactDirection, ContactOutcome
 from loanregister.models import Loan, Office, Servicer
 
 from .models import EscrowDisbursement, EscrowPayee, LegalCase, LoanDocument
+from .models.collections import CollectionCase, Escalation, HardshipAssessment, HardshipPlan
 from .payoff import CONFIRM_LARGE_LABEL, payment_check
 from .transfers import parse_loan_numbers
 
@@ -277,3 +280,86 @@ class TransferForm(forms.Form):
         if not numbers and not data.get("from_servicer") and not data.get("office"):
             self.add_error("loan_numbers", _("Give loan numbers, or a servicer or office to move from."))
         return data
+
+
+# ---------------------------------------------------------------- collections (issue 11; COL-3, COL-4, COL-5)
+
+
+class CollectionsContactForm(forms.Form):
+    """A collector's contact with the borrower (COL-3), and a promise to pay when one was made."""
+
+    channel = forms.ChoiceField(label=gettext_lazy("How"), choices=ContactChannel.choices)
+    direction = forms.ChoiceField(
+        label=gettext_lazy("Direction"), choices=ContactDirection.choices, initial=ContactDirection.OUT
+    )
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ContactOutcome.choices)
+    contacted_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_WIDGET)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    promise_amount = MoneyField(
+        label=gettext_lazy("Promised amount"), required=False, min_value=Decimal("0.01")
+    )
+    promise_due_on = forms.DateField(label=gettext_lazy("Promised by"), required=False, widget=DATE_WIDGET)
+
+    def clean(self):
+        data = super().clean()
+        amount, due_on = data.get("promise_amount"), data.get("promise_due_on")
+        if (amount is None) != (due_on is None) and not self.errors:
+            field = "promise_due_on" if due_on is None else "promise_amount"
+            self.add_error(field, _("A promise to pay needs both the amount and the date."))
+        contacted_on = data.get("contacted_on")
+        if contacted_on and contacted_on > timezone.localdate():
+            self.add_error("contacted_on", _("A contact cannot be in the future."))
+        return data
+
+
+class NextActionForm(forms.Form):
+    next_action = forms.ChoiceField(
+        label=gettext_lazy("Next action"), choices=CollectionCase.NextAction.choices, required=False
+    )
+    next_action_on = forms.DateField(label=gettext_lazy("On"), required=False, widget=DATE_WIDGET)
+
+
+class CaseAssignForm(forms.Form):
+    collector = forms.ChoiceField(label=gettext_lazy("Collector"), required=False)
+
+    def __init__(self, *args, collectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].choices = [("", gettext_lazy("Nobody (unassigned)"))] + [
+            (user.username, user.get_full_name() or user.username) for user in collectors
+        ]
+
+
+class HardshipForm(forms.Form):
+    """The assessment (COL-4) and the plan the collector proposes, in one form."""
+
+    monthly_income = MoneyField(label=gettext_lazy("Monthly income"), min_value=Decimal("0"))
+    monthly_expenses = MoneyField(label=gettext_lazy("Monthly expenses"), min_value=Decimal("0"))
+    cause = forms.ChoiceField(label=gettext_lazy("Cause"), choices=HardshipAssessment.Cause.choices)
+    expected_months = forms.IntegerField(
+        label=gettext_lazy("Expected duration (months)"), min_value=1, max_value=120
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Plan"), choices=HardshipPlan.Kind.choices)
+    starts_on = forms.DateField(label=gettext_lazy("First due date"), widget=DATE_WIDGET)
+    months = forms.IntegerField(label=gettext_lazy("Months"), min_value=1, max_value=60)
+    payment = MoneyField(
+        label=gettext_lazy("Payment per month"),
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text=gettext_lazy("For reduced payments."),
+    )
+    extra_months = forms.IntegerField(
+        label=gettext_lazy("Term extended by (months)"),
+        required=False,
+        min_value=1,
+        max_value=360,
+        help_text=gettext_lazy("For an extended term."),
+    )
+
+
+class EscalationPathForm(forms.Form):
+    path = forms.ChoiceField(label=gettext_lazy("Path"), choices=Escalation.Path.choices)

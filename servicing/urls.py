@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import documents, escrow, ledger, notices, recovery, transfers
+from .views import collections, documents, escrow, ledger, notices, recovery, transfers
 
 app_name = "servicing"
 urlpatterns: list = []
@@ -41,4 +41,20 @@ urlpatterns += [
     path("payoff/", ledger.payoff_create, name="payoff-create"),
     path("payoff/<int:pk>/", ledger.payoff_detail, name="payoff-detail"),
     path("payoff/<int:pk>/statement.pdf", ledger.payoff_pdf_view, name="payoff-pdf"),
+]
+
+# Collections: the collector's queue, a case, hardship plans and escalation (issue 11; COL-3 to COL-5).
+urlpatterns += [
+    path("collections/", collections.queue_view, name="collections-queue"),
+    path("collections/cases/<int:pk>/", collections.case_view, name="collections-case"),
+    path("collections/cases/<int:pk>/contact/", collections.case_contact_view, name="collections-contact"),
+    path("collections/cases/<int:pk>/next-action/", collections.case_next_action_view, name="collections-next"),
+    path("collections/cases/<int:pk>/assign/", collections.case_assign_view, name="collections-assign"),
+    path("collections/cases/<int:pk>/hardship/", collections.case_hardship_view, name="collections-hardship"),
+    path(
+        "collections/plans/<int:pk>/<str:decision>/",
+        collections.plan_decide_view,
+        name="collections-plan-decide",
+    ),
+    path("collections/escalations/<int:pk>/path/", collections.escalation_path_view, name="collections-path"),
 ]
