@@ -84,7 +84,7 @@ def test_drill_down_lists_the_postings_and_loans_behind_a_figure(client, reporte
     flows = client.get(reverse("stats:drill"), {"month": "2026-04", "figure": "extraordinary_redemptions"})
     assert flows.status_code == 200
     page = flows.content.decode()
-    assert "OLD" in page and "redemption" in page and "49750.00" in page
+    assert "OLD" in page and "redemption" in page and "49750 DKK" in page  # 50,000.00 x 99.50 / 100
     loans = client.get(
         reverse("stats:drill"),
         {"month": "2026-04", "figure": "bond_debt_outstanding", "category": "agriculture"},
