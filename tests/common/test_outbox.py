@@ -249,3 +249,22 @@ def test_a_message_of_an_unknown_kind_fails_saying_so():
     outbox.enqueue("nobody_handles_this", {}, key="other:a")
     assert outbox.dispatch()["retry"] == 1
     assert "no outbox handler for kind 'nobody_handles_this'" in _state("other:a").last_error
+
+
+@pytest.mark.django_db
+def test_dispatch_outbox_command_delivers_what_waits_and_retries_the_failed(handler):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for n in "abc":
+        outbox.enqueue(KIND, {"n": n}, key=f"echo:{n}")
+    OutboxMessage.objects.create(kind=KIND, key="echo:failed", payload={"n": "f"}, state="failed", attempts=10)
+    out = StringIO()
+    call_command("dispatch_outbox", stdout=out)
+    assert "outbox: 3 sent" in out.getvalue()
+    assert _state("echo:failed").state == "failed"
+    out = StringIO()
+    call_command("dispatch_outbox", "--retry-failed", stdout=out)
+    assert "1 failed message(s) to try again" in out.getvalue() and "outbox: 1 sent" in out.getvalue()
+    assert sorted(handler.delivered) == ["a", "b", "c", "f"]

@@ -7,23 +7,21 @@ would create, update and close, and writes nothing.
 
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from common.job_command import NightlyJobCommand, business_date_parse
 from loanregister.leads.radar import maturity_radar_preview, maturity_radar_run
 
 
-class Command(BaseCommand):
+class Command(NightlyJobCommand):
     help = "Turn loans within the horizon of a register event into leads (default: today); idempotent."
+    label = "maturity radar"
+    already_done = "already done (--force runs it again)"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--date", help="Business date YYYY-MM-DD (default: today).")
+    def add_job_arguments(self, parser) -> None:
         parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Show what the run would create, update and close; write nothing.",
         )
-        parser.add_argument("--force", action="store_true", help="Run again even if done for the date.")
         parser.add_argument(
             "--rows",
             type=int,
@@ -31,23 +29,17 @@ class Command(BaseCommand):
             help="With --dry-run: how many leads of each step to list (default 20).",
         )
 
-    def handle(self, *args, date: str | None, dry_run: bool, force: bool, rows: int, **options):
-        try:
-            business_date = datetime.date.fromisoformat(date) if date else timezone.localdate()
-        except ValueError as exc:
-            raise CommandError(f"--date: {exc}") from exc
+    def handle(self, *args, dry_run: bool, rows: int, **options):
         if dry_run:
-            self._dry_run(business_date, rows)
+            self._dry_run(business_date_parse(options["date"]), rows)
             return
-        run = maturity_radar_run(business_date=business_date, force=force)
-        if run is None:
-            self.stdout.write(f"maturity radar for {business_date}: already done (--force runs it again)")
-            return
-        result = run.result
-        self.stdout.write(
-            f"maturity radar for {business_date}: {result['created']} created, {result['updated']} updated, "
-            f"{result['closed']} closed"
-        )
+        super().handle(*args, **options)
+
+    def run(self, *, business_date, force, **options):
+        return maturity_radar_run(business_date=business_date, force=force)
+
+    def summary(self, result: dict) -> str:
+        return f"{result['created']} created, {result['updated']} updated, {result['closed']} closed"
 
     def _dry_run(self, business_date: datetime.date, rows: int) -> None:
         preview = maturity_radar_preview(business_date=business_date, limit=max(rows, 0))
