@@ -259,7 +259,9 @@ def test_dispatch_outbox_command_delivers_what_waits_and_retries_the_failed(hand
 
     for n in "abc":
         outbox.enqueue(KIND, {"n": n}, key=f"echo:{n}")
-    OutboxMessage.objects.create(kind=KIND, key="echo:failed", payload={"n": "f"}, state="failed", attempts=10)
+    OutboxMessage.objects.create(
+        kind=KIND, key="echo:failed", payload={"n": "f"}, state="failed", attempts=10
+    )
     out = StringIO()
     call_command("dispatch_outbox", stdout=out)
     assert "outbox: 3 sent" in out.getvalue()
