@@ -2,8 +2,6 @@
 back keeps the register as it was left (never an open redirect), a language chosen on the login page is kept
 after signing in, and the app has its own icon."""
 
-from html import unescape
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -91,29 +89,17 @@ def test_a_menu_entry_needing_two_permissions_is_shown_only_with_both(make_user)
     assert client.get(LETTERS).status_code == 403
 
 
-# -- the loan production roles: a home page that says what is coming -----------------------------------------
+# -- the loan production roles: origination's applications among their work (issue 12) -----------------------------
 
 
-@pytest.mark.parametrize(
-    ("role", "work"),
-    [
-        ("lpo_processor", "Take in loan applications and process them"),
-        ("lpo_manager", "Follow your office's applications"),
-        ("home_office_underwriter", "Decide on the applications that wait for underwriting"),
-    ],
-)
-def test_loan_production_roles_get_a_home_page_saying_what_is_coming(make_user, role, work):
+@pytest.mark.parametrize("role", ["lpo_processor", "lpo_manager", "home_office_underwriter", "branch_lender"])
+def test_loan_production_roles_find_the_applications_among_their_work(make_user, role):
     client = _signed_in(make_user, role)
-    response = client.get(reverse("home"))
-    html = response.content.decode()
-    card = html[html.index('id="home-applications"') :]
-    card = unescape(card[: card.index("</section>")])
-    # what is coming, for this role, and that nothing waits for them meanwhile
-    assert "Loan applications are not handled in this system yet" in card
-    assert work in card
-    assert "nothing here is waiting for you" in card
-    # and no link into what does not exist yet
-    assert "<a " not in card
+    html = client.get(reverse("home")).content.decode()
+    work = html[html.index('id="home-work"') :]
+    assert 'href="/applications/"' in work[: work.index("</section>")]
+    # the card that said applications were coming is gone now that they are here
+    assert 'id="home-applications"' not in html
 
 
 def test_the_underwriter_also_finds_the_register_among_her_work(make_user):
