@@ -142,14 +142,18 @@ def _case_page(request: HttpRequest, case: CollectionCase, *, status: int = 200,
         "can_choose_path": user.has_perm("servicing.change_escalation"),
         "contact_form": forms.get("contact_form") or CollectionsContactForm(initial={"contacted_on": today}),
         "next_form": forms.get("next_form")
-        or NextActionForm(initial={"next_action": case.next_action, "next_action_on": case.next_action_on}),
+        or NextActionForm(
+            auto_id="next-%s",
+            initial={"next_action": case.next_action, "next_action_on": case.next_action_on},
+        ),
         "assign_form": forms.get("assign_form")
         or CaseAssignForm(
+            auto_id="assign-%s",
             collectors=_collectors(),
             initial={"collector": case.assigned_to.username if case.assigned_to else ""},
         ),
         "hardship_form": forms.get("hardship_form")
-        or HardshipForm(initial={"starts_on": today, "months": 3}),
+        or HardshipForm(auto_id="hardship-%s", initial={"starts_on": today, "months": 3}),
         "live_plan": next((p for p in plans if p.state in ("proposed", "active")), None),
         "today": today,
     }
@@ -207,7 +211,7 @@ def case_contact_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_next_action_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    form = NextActionForm(request.POST)
+    form = NextActionForm(request.POST, auto_id="next-%s")
     if form.is_valid():
         try:
             queue.case_next_action_set(
@@ -230,7 +234,7 @@ def case_next_action_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    form = CaseAssignForm(request.POST, collectors=_collectors())
+    form = CaseAssignForm(request.POST, auto_id="assign-%s", collectors=_collectors())
     if form.is_valid():
         try:
             queue.case_assign(case=case, collector_username=form.cleaned_data["collector"], user=request.user)
@@ -246,7 +250,7 @@ def case_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_hardship_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    form = HardshipForm(request.POST)
+    form = HardshipForm(request.POST, auto_id="hardship-%s")
     if form.is_valid():
         data = form.cleaned_data
         try:
