@@ -43,3 +43,18 @@ class StatsMonthAdmin(ReadOnlyAdmin):
     list_display = ("month", "closed", "computation", "changed_at", "changed_by")
     list_filter = ("closed",)
     search_fields = ("changed_by__username",)
+
+
+@admin.register(Figure)
+class FigureAdmin(ReadOnlyAdmin):
+    list_display = (
+        "computation",
+        "property_category",
+        "loan_type",
+        "gross_lending",
+        "net_lending",
+        "bond_debt_outstanding",
+    )
+    list_filter = ("property_category", "loan_type")
+    search_fields = ("computation__note",)
+    list_select_related = ("computation",)

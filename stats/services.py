@@ -177,9 +177,10 @@ def monthly_close_run(*, business_date: datetime.date) -> dict:
     return {"month": month.label, "computation": stored.computation_id, "closed": stored.closed}
 
 
-def month_trend(month: Month, *, months: int = 12) -> list:
+def month_trend(month: Month, *, months: int = 12, current: Result | None = None) -> list:
     """The 12 months ending with `month` for the trend chart: each month's net lending and bond debt (DKK), the
-    stored figures of a closed month, else computed; a month that cannot be computed (a missing rate) is a gap."""
+    stored figures of a closed month, else computed; a month that cannot be computed (a missing rate) is a gap.
+    `current`: the figures of `month` already at hand (the page's table), not computed again."""
     from .chart import Point
     from .figures import StatsError, totals
 
@@ -195,7 +196,9 @@ def month_trend(month: Month, *, months: int = 12) -> list:
     points = []
     for m in series:
         try:
-            if m.first in stored:
+            if current is not None and m == month:
+                rows = current.rows
+            elif m.first in stored:
                 rows = result_from_computation(stored[m.first].computation).rows
             else:
                 rows = month_figures(m).rows

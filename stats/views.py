@@ -101,7 +101,7 @@ def month_view(request: HttpRequest) -> HttpResponse:
     ]
     grand = totals(result.rows)
     try:
-        chart = trend_svg(month_trend(month))
+        chart = trend_svg(month_trend(month, current=result))
     except StatsError:  # pragma: no cover - month_trend turns a missing rate into a gap
         chart = ""
     context = {
