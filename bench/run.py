@@ -243,27 +243,32 @@ def export_window(today: datetime.date, rows: int) -> tuple[datetime.date, datet
 
 
 def time_export(args: argparse.Namespace, env: dict, today: datetime.date) -> dict:
+    """The CSV and the XLSX export of ~`--export-rows` maturities beside psql's COPY of the CSV's SELECT: each round
+    runs the three one after the other (CSV, XLSX, psql), so a change in the machine's load falls on all three
+    alike; medians of `--repeat` rounds after a warm-up round. Then the peak memory of each as a command."""
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     date_from, date_to, expected = export_window(today, args.export_rows)
     out_dir = Path(tempfile.mkdtemp(prefix="lr-bench-"))
-    command = [
-        "export_maturities",
-        "--from",
-        date_from.isoformat(),
-        "--to",
-        date_to.isoformat(),
-        "--kind",
-        "maturity",
-        "--format",
-        "csv",
-    ]
 
-    def export_once(path: Path) -> float:
+    def command(fmt: str) -> list[str]:
+        return [
+            "export_maturities",
+            "--from",
+            date_from.isoformat(),
+            "--to",
+            date_to.isoformat(),
+            "--kind",
+            "maturity",
+            "--format",
+            fmt,
+        ]
+
+    def export_once(fmt: str, path: Path) -> float:
         started = time.perf_counter()
-        call_command(*command, "--output", str(path), stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command(*command(fmt), "--output", str(path), stdout=open(os.devnull, "w"))  # noqa: SIM115
         return time.perf_counter() - started
 
     # The export streams through `COPY ... TO STDOUT` on PostgreSQL, which Django's query log does not see:
@@ -274,13 +279,13 @@ def time_export(args: argparse.Namespace, env: dict, today: datetime.date) -> di
     original = exports_copy.copy_into_file
 
     def recording(*, sql: str, out, using: str = "default") -> int:
-        seen["sql"] = sql
+        seen.setdefault("sql", sql)
         seen["rows"] = original(sql=sql, out=out, using=using)
         return seen["rows"]
 
     exports_copy.copy_into_file = recording
     try:
-        export_once(out_dir / "captured.csv")
+        export_once("csv", out_dir / "captured.csv")
     finally:
         exports_copy.copy_into_file = original
     if "sql" in seen:
@@ -288,25 +293,38 @@ def time_export(args: argparse.Namespace, env: dict, today: datetime.date) -> di
         copy_sql = seen["sql"]
     else:  # no COPY path (another database): fall back to the largest captured SELECT
         with CaptureQueriesContext(connection) as captured:
-            export_once(out_dir / "captured.csv")
+            export_once("csv", out_dir / "captured.csv")
         big = max(captured.captured_queries, key=lambda q: len(q["sql"]))
         copy_sql = f"COPY ({_DECLARE.sub('', big['sql'])}) TO STDOUT WITH (FORMAT csv, HEADER)"
         rows = expected
-    django_runs = [export_once(out_dir / f"run{i}.csv") for i in range(3)]
 
-    psql_runs = []
-    for _ in range(4):
+    def psql_once() -> float:
         started = time.perf_counter()
         with open(os.devnull, "w") as sink:
             subprocess.run(
                 ["psql", "-X", "-q", "-d", args.database_url, "-c", copy_sql], stdout=sink, check=True
             )
-        psql_runs.append(time.perf_counter() - started)
-    psql_runs = psql_runs[1:]  # the first run warms the cache
+        return time.perf_counter() - started
 
-    # Peak memory: the command in a process of its own, beside the same process exporting one day.
+    runs: dict[str, list[float]] = {"csv": [], "xlsx": [], "psql": []}
+    for round_ in range(max(3, args.repeat) + 1):  # interleaved; the first round warms up
+        timed = {
+            "csv": export_once("csv", out_dir / "run.csv"),
+            "xlsx": export_once("xlsx", out_dir / "run.xlsx"),
+            "psql": psql_once(),
+        }
+        if round_:
+            for name, seconds in timed.items():
+                runs[name].append(seconds)
+    xlsx_bytes = (out_dir / "run.xlsx").stat().st_size
+    csv_bytes = (out_dir / "run.csv").stat().st_size
+
+    # Peak memory: each command in a process of its own, beside the same process exporting one day.
     subprocess_seconds, rss, _out = timed_subprocess(
-        [PYTHON, "manage.py", *command, "--output", str(out_dir / "rss.csv")], env
+        [PYTHON, "manage.py", *command("csv"), "--output", str(out_dir / "rss.csv")], env
+    )
+    xlsx_subprocess_seconds, xlsx_rss, _out = timed_subprocess(
+        [PYTHON, "manage.py", *command("xlsx"), "--output", str(out_dir / "rss.xlsx")], env
     )
     _s, baseline_rss, _o = timed_subprocess(
         [
@@ -329,12 +347,19 @@ def time_export(args: argparse.Namespace, env: dict, today: datetime.date) -> di
         "window": [date_from.isoformat(), date_to.isoformat()],
         "rows": rows,
         "expected_rows": expected,
-        "django_s": statistics.median(django_runs),
-        "psql_copy_s": statistics.median(psql_runs),
-        "django_best_s": min(django_runs),
-        "psql_copy_best_s": min(psql_runs),
+        "django_s": statistics.median(runs["csv"]),
+        "xlsx_s": statistics.median(runs["xlsx"]),
+        "psql_copy_s": statistics.median(runs["psql"]),
+        "django_best_s": min(runs["csv"]),
+        "xlsx_best_s": min(runs["xlsx"]),
+        "psql_copy_best_s": min(runs["psql"]),
+        "runs": runs,
+        "csv_bytes": csv_bytes,
+        "xlsx_bytes": xlsx_bytes,
         "subprocess_s": subprocess_seconds,
+        "xlsx_subprocess_s": xlsx_subprocess_seconds,
         "peak_rss_mb": rss / 1024,
+        "xlsx_peak_rss_mb": xlsx_rss / 1024,
         "baseline_rss_mb": baseline_rss / 1024,
         "copy_sql": copy_sql,
     }
@@ -404,16 +429,32 @@ def main() -> int:
                 flush=True,
             )
 
+    print(
+        "\nissue 9's page targets (same run): warm page <= 3x its SQL (target 1), cold <= 2x warm (target 2)"
+    )
+    for name in page_scenarios(today):
+        cold, warm = pages[f"{name} (cold)"], pages[f"{name} (warm)"]
+        print(
+            f"  {name:32} warm {warm['django_ms']:6.1f} ms = {warm['ratio']:5.2f}x its SQL; "
+            f"cold {cold['django_ms']:6.1f} ms = {cold['django_ms'] / warm['django_ms']:5.2f}x warm"
+        )
+        cold["cold_to_warm"] = cold["django_ms"] / warm["django_ms"]
+
     export = time_export(args, env, today)
     export["ratio"] = export["django_s"] / export["psql_copy_s"]
+    export["xlsx_to_csv"] = export["xlsx_s"] / export["django_s"]
     export["load_average_after"] = os.getloadavg()
     print(
         f"\nCSV export {export['rows']:,} rows ({export['window'][0]}..{export['window'][1]}, maturities): "
         f"export_maturities {export['django_s']:.2f} s in-process ({export['subprocess_s']:.2f} s as a "
         f"command), psql COPY {export['psql_copy_s']:.2f} s, ratio {export['ratio']:.2f} "
         f"(best {export['django_best_s']:.2f} / {export['psql_copy_best_s']:.2f} s); "
-        f"peak RSS {export['peak_rss_mb']:.0f} MB (one-day export: {export['baseline_rss_mb']:.0f} MB)"
+        f"peak RSS {export['peak_rss_mb']:.0f} MB (one-day export: {export['baseline_rss_mb']:.0f} MB)\n"
+        f"XLSX export, same rows: {export['xlsx_s']:.2f} s in-process ({export['xlsx_subprocess_s']:.2f} s as a "
+        f"command), {export['xlsx_to_csv']:.2f}x the CSV (target <= 3), {export['xlsx_bytes'] / 1e6:.1f} MB "
+        f"(CSV {export['csv_bytes'] / 1e6:.1f} MB); peak RSS {export['xlsx_peak_rss_mb']:.0f} MB (target < 150)"
     )
+    print(f"load average after: {export['load_average_after'][0]:.1f}")
     if args.json:
         for figures in pages.values():
             figures.pop("statements")

@@ -2,9 +2,10 @@
 
 The web view and `manage.py export_maturities` both call `export_start` + the stream it returns (the command
 through `export_to_file`), so the file is the same whichever way it was made. The CSV is written by the server
-(`COPY ... TO STDOUT`, loanregister/exports_copy.py). For XLSX, and for the Python CSV writer that the COPY path's
-bytes are tested against (`use_copy=False`), rows come from a server-side cursor (`.iterator(chunk_size=...)`) of
-plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
+(`COPY ... TO STDOUT`, loanregister/exports_copy.py), and so are the XLSX sheet's rows, as SpreadsheetML that
+Python zips around its fixed parts (loanregister/exports_xlsx.py). For the Python writers that the COPY paths are
+tested against (`use_copy=False`: the csv module, openpyxl's write-only workbook), rows come from a server-side
+cursor (`.iterator(chunk_size=...)`) of plain tuples, never model instances, and are written a chunk at a time. Every export writes an ExportLog row
 first and fills in its row count when the stream ends (or marks it incomplete when the download breaks off).
 Every text cell is neutralized against spreadsheet formulas on the way out (common/exports.py), in every format.
 
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from common.exports import export_log_finish, export_log_start, neutralize
 from common.models import ExportLog
 
-from . import exports_copy
+from . import exports_copy, exports_xlsx
 from .privacy import VIEW_CONTACT_DETAILS_PERMISSION
 
 EXPORT_PERMISSION = "loanregister.export_register"
@@ -105,6 +106,7 @@ XLSX_WIDTHS = {
 # The balance is a number with thousands separators and two decimals. (Dates need nothing: openpyxl writes a date
 # as a date cell in the format yyyy-mm-dd.)
 XLSX_AMOUNT_FORMAT = "#,##0.00"
+XLSX_SHEET_TITLE = "maturities"
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,9 @@ def export_start(
 ) -> Export:
     """Log the export and return its stream. Raises ExportError for an unknown format/dialect or an XLSX that
     would not fit on an Excel sheet. `contact_details` defaults to the user's permission (True with no user:
-    the command run by an operator on the server). `use_copy=False` (CSV only) writes with the Python writer
-    instead of COPY: the same bytes, slower; the tests compare the two. `header_labels` (XLSX only): the
+    the command run by an operator on the server). `use_copy=False` writes with Python (the csv module, or
+    openpyxl's write-only workbook) instead of from PostgreSQL's COPY: the same CSV bytes and the same XLSX cells,
+    slower; the tests compare the two. `header_labels` (XLSX only): the
     header row in the active language (COLUMN_LABELS) instead of the codes of HEADER; by default for a web
     export by a signed-in user, never for the command."""
     if fmt not in FORMATS:
@@ -246,7 +249,11 @@ def export_start(
             header_labels = source == ExportLog.Source.WEB and user is not None and user.is_authenticated
         # The labels are read now, in the request's language, not later while the response streams.
         header = [str(COLUMN_LABELS[name]) for name in HEADER] if header_labels else HEADER
-        chunks = _logged(log, _xlsx_chunks(rows, contact_details, header))
+        if use_copy:
+            ordered = _ordered_rows(events=events, include_do_not_contact=include_do_not_contact)
+            chunks, write_into = _copy_xlsx(log, ordered, contact_details, header)
+        else:
+            chunks = _logged(log, _xlsx_chunks(rows, contact_details, header))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Export(
         log=log, content_type=content_type, file_name=log.file_name, chunks=chunks, write_into=write_into
@@ -293,6 +300,33 @@ def _copy_csv(log: ExportLog, ordered: QuerySet, dialect: Dialect, contact_detai
         def produce(counter: _Counter) -> Iterator[bytes]:
             out.write(head)
             counter.rows = exports_copy.copy_into_file(sql=sql, out=out, using=using)
+            yield from ()
+
+        for _chunk in _logged(log, produce):
+            pass
+
+    return _logged(log, stream), write_into
+
+
+def _copy_xlsx(log: ExportLog, ordered: QuerySet, contact_details: bool, header: list[str]):
+    """The XLSX from the COPY stream (exports_xlsx.py): (the web's chunk stream, the command's write-into-file)."""
+    using = ordered.db
+    blank = set() if contact_details else CONTACT_COLUMNS
+    queryset = exports_xlsx.rows_queryset(rows=ordered, columns=COLUMNS, blank=blank)
+    sql = exports_xlsx.copy_sql(queryset=queryset, columns=COLUMNS, using=using)
+    widths = [max(XLSX_WIDTHS[name], len(label) + 3) for name, label in zip(HEADER, header, strict=True)]
+    layout = {"header": header, "widths": widths, "using": using, "sheet_title": XLSX_SHEET_TITLE}
+
+    def stream(counter: _Counter) -> Iterator[bytes]:
+        yield from exports_xlsx.xlsx_stream(
+            sql=sql, counter=counter, in_atomic_block=connection_in_atomic_block(using), **layout
+        )
+
+    def write_into(out: BinaryIO) -> None:
+        def produce(counter: _Counter) -> Iterator[bytes]:
+            exports_xlsx.xlsx_into_file(
+                out=out, sql=sql, counter=counter, in_atomic_block=connection_in_atomic_block(using), **layout
+            )
             yield from ()
 
         for _chunk in _logged(log, produce):
@@ -385,7 +419,7 @@ def _xlsx_chunks(rows: QuerySet, contact_details: bool, header: list[str]):
         os.close(handle)
         try:
             book = Workbook(write_only=True)
-            sheet = book.create_sheet(title="maturities")
+            sheet = book.create_sheet(title=XLSX_SHEET_TITLE)
             # A write-only sheet writes its columns and panes before the first row: they are set first.
             for number, (name, label) in enumerate(zip(HEADER, header, strict=True), start=1):
                 width = max(XLSX_WIDTHS[name], len(label) + 3)  # room for the header and its filter button
