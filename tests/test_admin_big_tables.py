@@ -23,11 +23,12 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 import common.admin as common_admin
 from common.admin import BigTableAdmin
-from common.models import ExportLog, ImportRun, JobRun
-from loanregister.models import Loan, RegisterEvent, ServicerAssignment
+from common.models import ExportLog, ImportRun, JobRun, OutboxMessage
+from loanregister.models import ContactLog, Lead, Loan, RegisterEvent, ServicerAssignment
 from servicing.models import PaymentNotice, Posting
 
 from .loanregister.register_support import borrower, loan, servicer
@@ -44,6 +45,9 @@ BIG = {
     "common.ExportLog": ["maturities-1", "root"],
     "common.ImportRun": ["book-1"],
     "common.JobRun": ["payment_notices"],
+    "loanregister.Lead": ["l-big-0001", "root"],
+    "loanregister.ContactLog": ["L-BIG-000", "jensen"],
+    "common.OutboxMessage": ["reminder:1"],
 }
 ROWS = 12  # of each big model
 PER_PAGE = 2
@@ -120,6 +124,31 @@ def book(db, superuser_client):
         )
         JobRun.objects.create(
             job="payment_notices", business_date=datetime.date(2026, 1, 1) + datetime.timedelta(n)
+        )
+        Lead.objects.create(
+            loan=the_loan,
+            event="maturity",
+            event_date=the_loan.maturity_date,
+            officer=superuser_client.user if n % 2 else None,
+            status="new" if n % 3 else "lost",
+            closed_on=None if n % 3 else datetime.date(2026, 11, 1),
+            found_on=datetime.date(2026, 11, 1),
+            status_changed_at=timezone.now(),
+        )
+        ContactLog.objects.create(
+            borrower=the_loan.borrower,
+            loan=the_loan,
+            channel="phone" if n % 2 else "letter",
+            direction="out",
+            purpose="marketing" if n % 3 else "collections",
+            contacted_on=datetime.date(2026, 11, 1 + n),
+            outcome="reached" if n % 4 else "no_answer",
+            user=superuser_client.user,
+        )
+        OutboxMessage.objects.create(
+            kind="celery_task" if n % 2 else "collection_reminder",
+            key=f"reminder:{n}",
+            state="failed" if n == 4 else "pending",
         )
     with connection.cursor() as cursor:
         for label in BIG:
