@@ -1,10 +1,12 @@
 """The register's XLSX is ready to work in (issue 8 item 10; docs/register.md, "Export"): a bold header row that
 stays in view, an autofilter over the data, column widths, dates as dates and amounts in a number format, from the
 web download and the command alike; the web labels its header in the user's language while the command keeps the
-contract's codes; the workbook stays write-only, so memory stays flat. Each file is opened with openpyxl."""
+contract's codes; the sheet is written from PostgreSQL's COPY stream (issue 9), so memory stays flat, with the cells
+openpyxl's writer made. Each file is opened with openpyxl."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -214,3 +216,16 @@ def test_the_web_stream_runs_the_copy_in_its_own_thread_and_the_file_opens(clien
     assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["T-1", "T-2"]
     assert sheet.cell(row=2, column=HEADER.index("outstanding_balance") + 1).value == 10.25
     assert ExportLog.objects.get(format="xlsx").row_count == 2
+
+
+def test_the_register_page_shows_an_exports_progress_with_its_script(client, retention, book):
+    # issue 9: a long export shows its progress (loanregister/static/loanregister/export-progress.js streams the
+    # download with fetch and says how much has arrived); the texts come translated from the page
+    with translation.override("en"):
+        html = client.get(reverse("loanregister:register"), WIDE).content.decode()
+    assert 'id="export-progress"' in html and 'role="status"' in html
+    assert 'data-progress="Exporting: %(size)s received (%(seconds)s s)…"' in html
+    script = re.search(r'<script src="([^"]+export-progress\.js)"', html).group(1)
+    served = client.get(script)
+    assert served.status_code == 200
+    assert b"getReader" in b"".join(served.streaming_content if served.streaming else [served.content])
