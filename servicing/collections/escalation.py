@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from loanregister.models import Loan
 
-from ..models import CollateralRecovery, CollectionCase, Escalation, LegalCase
+from ..models import CollateralRecovery, CollectionCase, Escalation, LegalCase, Reminder, ReminderStep
 from ..recovery import recourse_for
 from .delinquency import loan_delinquency
 
@@ -64,6 +64,54 @@ def escalation_open(
             )
     except IntegrityError:
         return None  # opened meanwhile by another run
+
+
+def escalations_open_for_night(*, business_date: datetime.date) -> int:
+    """The night's legal steps open their loans' escalations, set-based: the recourse decision depends only on the
+    loan's jurisdiction, program and own agreement, so it is asked of `recourse_for` once per such group (with one
+    of its loans) and the escalations of each group are inserted together. Returns how many were opened."""
+    rows = list(
+        Reminder.objects.filter(
+            business_date=business_date, state=Reminder.State.SENT, step__action=ReminderStep.Action.ESCALATE
+        )
+        .exclude(loan__escalations__state=Escalation.State.OPEN)
+        .values_list(
+            "loan_id",
+            "amount_past_due",
+            "loan__currency",
+            "loan__property__jurisdiction",
+            "loan__program__program",
+            "loan__recourse",
+        )
+    )
+    decisions: dict[tuple, object] = {}
+    cases = dict(
+        CollectionCase.objects.filter(
+            loan_id__in=[row[0] for row in rows], state=CollectionCase.State.OPEN
+        ).values_list("loan_id", "pk")
+    )
+    escalations = []
+    for loan_id, amount, currency, jurisdiction, program, own_recourse in rows:
+        group = ((jurisdiction or "").strip().upper(), program or "", own_recourse)
+        if group not in decisions:
+            decisions[group] = recourse_for(loan=Loan.objects.select_related("property").get(pk=loan_id))
+        decision = decisions[group]
+        escalations.append(
+            Escalation(
+                loan_id=loan_id,
+                case_id=cases.get(loan_id),
+                opened_on=business_date,
+                path=escalation_paths(recourse=decision.recourse)[0],
+                recourse=decision.recourse,
+                recourse_reason=str(decision.reason)[:300],
+                amount_past_due=amount or Decimal("0.00"),
+                currency=currency,
+            )
+        )
+    before = Escalation.objects.filter(opened_on=business_date).count()
+    # ON CONFLICT DO NOTHING: an escalation opened meanwhile (the partial unique index) wins
+    Escalation.objects.bulk_create(escalations, batch_size=2000, ignore_conflicts=True)
+    return Escalation.objects.filter(opened_on=business_date).count() - before
 
 
 def escalation_path_set(*, escalation: Escalation, path: str, user) -> Escalation:

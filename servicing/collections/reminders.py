@@ -208,17 +208,10 @@ def reminders_record(*, business_date: datetime.date) -> dict:
 
 
 def _escalate(*, business_date: datetime.date) -> int:
-    """A legal step recorded tonight opens the loan's escalation (few loans a night: one by one)."""
-    from .escalation import escalation_open
+    """A legal step recorded tonight opens the loan's escalation (set-based, `escalation`)."""
+    from .escalation import escalations_open_for_night
 
-    reminders = Reminder.objects.filter(
-        business_date=business_date, state=Reminder.State.SENT, step__action=ReminderStep.Action.ESCALATE
-    ).select_related("loan")
-    opened = 0
-    for reminder in reminders:
-        if escalation_open(loan=reminder.loan, on=business_date, user=None) is not None:
-            opened += 1
-    return opened
+    return escalations_open_for_night(business_date=business_date)
 
 
 # ------------------------------------------------------------------------------------------------ delivery
