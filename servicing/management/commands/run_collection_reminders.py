@@ -1,40 +1,28 @@
-"""`run_collection_reminders [--date D] [--force]`: the nightly collection reminders by hand; idempotent."""
+"""`run_collection_reminders [--date D] [--force]`: the nightly collections by hand; idempotent (docs/collections.md)."""
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
-from servicing.collections.reminders import collection_reminders_run, reminders_deliver
+from common.job_command import NightlyJobCommand
+from servicing.collections.reminders import collection_reminders_run
 
 
-class Command(BaseCommand):
+class Command(NightlyJobCommand):
     help = (
         "Collections for a business date: delinquency from the ledger, the collector's queue, and the reminder "
         "ladder (the highest step due sent, the missed lower ones recorded skipped, each step once per loan and "
-        "due date), then delivered from the outbox."
+        "due date), then delivered from the outbox; once per business date."
     )
+    label = "collection reminders"
+    force_help = "Run again though done for the date (records and sends nothing twice)."
+    already_done = "already done (use --force to re-check)"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--date", help="Business date YYYY-MM-DD (default: today).")
-        parser.add_argument("--force", action="store_true", help="Run again though done for the date.")
+    def run(self, *, business_date, force, **options):
+        return collection_reminders_run(business_date=business_date, force=force)
 
-    def handle(self, *args, date: str | None, force: bool, **options):
-        try:
-            business_date = datetime.date.fromisoformat(date) if date else timezone.localdate()
-        except ValueError:
-            raise CommandError(f"--date: not a date YYYY-MM-DD: {date}") from None
-        run = collection_reminders_run(business_date=business_date, force=force, deliver=False)
-        delivered = reminders_deliver()
-        if run is None:
-            self.stdout.write(
-                f"collection reminders {business_date}: already done (use --force to re-check); "
-                f"delivered {delivered['sent']} waiting"
-            )
-            return
-        reminders = run.result["reminders"]
-        self.stdout.write(
-            f"collection reminders {business_date}: {reminders['sent']} sent, {reminders['skipped']} skipped, "
-            f"{reminders['escalated']} escalated; {run.result['delinquency']['behind']} loans behind; "
-            f"delivered {delivered['sent']}"
+    def summary(self, result: dict) -> str:
+        reminders, delivered = result["reminders"], result.get("delivered", {})
+        return (
+            f"{reminders['sent']} sent, {reminders['skipped']} skipped, {reminders['escalated']} escalated; "
+            f"{result['delinquency']['behind']} loans behind; {delivered.get('sent', 0)} delivered"
         )
+
+    def check_result(self, result: dict) -> None:
+        super().check_result(result.get("delivered", {}))
