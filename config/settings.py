@@ -211,6 +211,8 @@ NIGHTLY_JOBS = {
     "lead_digests": ("loanregister.tasks.lead_digests_task", 3, 30),
     # monthly: the previous month's lending statistics closed on the month's first bank day (issue 13 item 4)
     "lending_stats_close": ("stats.tasks.close_month_task", 4, 0, "monthly"),
+    # last: the outbox's delivered messages older than OUTBOX_KEEP_DAYS (30) deleted
+    "outbox_purge": ("common.tasks.outbox_purge_task", 5, 0),
 }
 # django-celery-beat's database scheduler, which runs a monthly job on the month's first bank day only
 CELERY_BEAT_SCHEDULER = "common.schedule:NightlyScheduler"

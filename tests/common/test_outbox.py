@@ -270,3 +270,35 @@ def test_dispatch_outbox_command_delivers_what_waits_and_retries_the_failed(hand
     call_command("dispatch_outbox", "--retry-failed", stdout=out)
     assert "1 failed message(s) to try again" in out.getvalue() and "outbox: 1 sent" in out.getvalue()
     assert sorted(handler.delivered) == ["a", "b", "c", "f"]
+
+
+@pytest.mark.django_db
+def test_the_nightly_purge_deletes_only_messages_delivered_long_ago(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.OUTBOX_KEEP_DAYS = 30
+    day = datetime.date(2026, 11, 23)
+    midnight = timezone.make_aware(datetime.datetime(2026, 11, 23))
+    for key, state, sent_days_ago in [
+        ("old-sent", "sent", 31),
+        ("edge-sent", "sent", 30),  # delivered exactly 30 days before the business date's midnight: kept
+        ("new-sent", "sent", 2),
+        ("old-failed", "failed", None),
+        ("old-pending", "pending", None),
+    ]:
+        sent_at = midnight - datetime.timedelta(days=sent_days_ago) if sent_days_ago else None
+        OutboxMessage.objects.create(kind=KIND, key=key, state=state, sent_at=sent_at)
+    out = StringIO()
+    call_command("run_outbox_purge", "--date", day.isoformat(), stdout=out)
+    assert out.getvalue() == "outbox purge for 2026-11-23: 1 deleted\n"
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == [
+        "edge-sent",
+        "new-sent",
+        "old-failed",
+        "old-pending",
+    ]
+    out = StringIO()
+    call_command("run_outbox_purge", "--date", day.isoformat(), stdout=out)
+    assert "already done" in out.getvalue()
