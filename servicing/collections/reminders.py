@@ -78,7 +78,8 @@ _UNPAID = """
         ) x WHERE billed_later < unsettled
     )"""
 
-# The loans the ladder works tonight: ours, active or defaulted, no running hardship plan, no open escalation.
+# The loans the ladder works tonight: ours, active or defaulted, no running hardship plan, no open escalation or
+# legal case of the recovery module (the legal team has them).
 _BOOK = """
     book AS MATERIALIZED (
         SELECT l.id, l.loan_type, l.currency, l.borrower_id
@@ -86,6 +87,8 @@ _BOOK = """
         WHERE s.is_own AND l.status = ANY(%(statuses)s)
           AND NOT EXISTS (SELECT 1 FROM servicing_hardshipplan h WHERE h.loan_id = l.id AND h.state = 'active')
           AND NOT EXISTS (SELECT 1 FROM servicing_escalation e WHERE e.loan_id = l.id AND e.state = 'open')
+          AND NOT EXISTS (SELECT 1 FROM servicing_legalcase c
+                          WHERE c.loan_id = l.id AND c.state IN ('open', 'in_court', 'enforcing'))
     )"""
 
 # Due dates coming up within the ladder's lead (pre_due), from the payment notices, not yet billed and not
