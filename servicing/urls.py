@@ -57,4 +57,5 @@ urlpatterns += [
         name="collections-plan-decide",
     ),
     path("collections/escalations/<int:pk>/path/", collections.escalation_path_view, name="collections-path"),
+    path("collections/letters/", collections.letters_view, name="collections-letters"),
 ]

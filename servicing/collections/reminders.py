@@ -234,6 +234,21 @@ def sms_send(*, to: str, text: str) -> None:
 _CONTACT_CHANNEL = {"email": ContactChannel.EMAIL, "letter": ContactChannel.LETTER, "sms": ContactChannel.SMS}
 
 
+def reminder_message(reminder: Reminder):
+    """The reminder's message as the borrower gets it (e-mail, SMS, or the mail room's letter)."""
+    loan = reminder.loan
+    return message_render(
+        step=reminder.step,
+        language=reminder.language,
+        borrower_name=loan.borrower.name,
+        loan_number=loan.loan_number,
+        amount=reminder.amount_past_due,
+        currency=reminder.currency,
+        due_date=reminder.due_date,
+        days=(reminder.business_date - reminder.due_date).days,
+    )
+
+
 def reminder_deliver(payload: dict) -> None:
     """The outbox handler of `collection_reminder`: deliver one reminder, once.
 
@@ -253,16 +268,7 @@ def reminder_deliver(payload: dict) -> None:
         loan, borrower = reminder.loan, reminder.loan.borrower
         case = CollectionCase.objects.filter(loan=loan, state=CollectionCase.State.OPEN).first()
         if reminder.channel in ("email", "sms", "letter"):
-            message = message_render(
-                step=reminder.step,
-                language=reminder.language,
-                borrower_name=borrower.name,
-                loan_number=loan.loan_number,
-                amount=reminder.amount_past_due,
-                currency=reminder.currency,
-                due_date=reminder.due_date,
-                days=(reminder.business_date - reminder.due_date).days,
-            )
+            message = reminder_message(reminder)
             if reminder.channel == "email":
                 EmailMessage(subject=message.subject, body=message.body, to=[reminder.recipient]).send()
             elif reminder.channel == "sms":

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,7 @@ from loanregister.privacy import mask_email, mask_phone
 from ..collections import escalation as escalation_service
 from ..collections import hardship, queue
 from ..collections.delinquency import loan_delinquency
+from ..collections.reminders import reminder_message
 from ..forms import (
     CaseAssignForm,
     CollectionsContactForm,
@@ -335,3 +338,32 @@ def escalation_path_view(request: HttpRequest, pk: int) -> HttpResponse:
     if escalation.case_id:
         return redirect("servicing:collections-case", pk=escalation.case_id)
     return redirect("servicing:collections-queue")
+
+
+@login_required
+def letters_view(request: HttpRequest) -> HttpResponse:
+    """The mail room's collection letters of a business date: one printed letter a page, in the borrower's
+    language (the reminders the night handed to the mail room)."""
+    _staff(request)
+    if not request.user.has_perm("loanregister.view_contact_details"):
+        raise PermissionDenied(_("The letters carry names and addresses: you may not see them."))
+    raw = request.GET.get("date", "")
+    errors = []
+    try:
+        business_date = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        errors.append(_("Give the date as YYYY-MM-DD."))
+        business_date = timezone.localdate()
+    reminders = (
+        Reminder.objects.filter(business_date=business_date, state=Reminder.State.SENT, channel="letter")
+        .select_related("loan", "loan__borrower", "step")
+        .order_by("loan__borrower__address", "loan__loan_number", "due_date")
+    )
+    page = Paginator(reminders, 200).get_page(request.GET.get("page"))
+    letters = [(reminder, reminder_message(reminder)) for reminder in page.object_list]
+    return render(
+        request,
+        "servicing/collections/letters.html",
+        {"letters": letters, "page": page, "business_date": business_date, "errors": errors},
+        status=400 if errors else 200,
+    )

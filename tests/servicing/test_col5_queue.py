@@ -269,3 +269,20 @@ def test_cases_sync_closes_a_case_when_the_loan_is_paid_up():
     _run(DUE + 7 * day)
     assert CollectionCase.objects.get(loan=loan).state == "closed"
     assert cases_sync(business_date=DUE + 8 * day)["opened"] == 0
+
+
+def test_col3_the_mail_room_prints_the_nights_collection_letters(client, collector, make_user):
+    # given a borrower without an e-mail address, whose friendly reminder went to the mail room
+    loan = billed_loan("C5-LETTER", DUE, language="en")
+    loan.borrower.address = "Strandvejen 1, 2900 Hellerup"
+    loan.borrower.save()
+    _run(DUE + day)
+    # when the collector opens the night's letters
+    client.force_login(collector)
+    page = client.get(reverse("servicing:collections-letters"), {"date": str(DUE + day)})
+    # then the letter is there, in the borrower's language, with the address
+    assert page.status_code == 200
+    assert b"Strandvejen 1" in page.content and b"C5-LETTER" in page.content and b"Dear" in page.content
+    assert client.get(reverse("servicing:collections-letters"), {"date": "2026-02-30"}).status_code == 400
+    client.force_login(make_user("clerk2", "servicing"))
+    assert client.get(reverse("servicing:collections-letters")).status_code == 403
