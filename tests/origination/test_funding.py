@@ -179,3 +179,35 @@ def test_lpo5_two_fundings_at_the_same_moment_book_one_loan(lpo):
     assert outcomes.count("funded") == 1 and any("already funded" in o for o in outcomes), outcomes
     assert Loan.objects.count() == 1 and Posting.objects.filter(kind="disbursement").count() == 1
     assert Application.objects.get(pk=application.pk).state == S.FUNDED
+
+
+@pytest.mark.django_db
+def test_reg2_a_funded_renewal_wins_the_open_lead_of_the_borrowers_redeemed_loan(lpo):
+    # given the applicant's earlier loan with an open lead, redeemed a month before the funding
+    from django.db import connection as db
+
+    from loanregister.choices import LoanStatus
+    from loanregister.leads.radar import maturity_radar_apply
+    from loanregister.models import Borrower, Lead
+    from loanregister.services import loan_status_set, register_events_sync
+
+    borrower = Borrower.objects.create(name="Anna Jensen", national_id="010170-1234")
+    old = make_loan("OLD-1", borrower=borrower, maturity_date=ON + datetime.timedelta(days=60))
+    register_events_sync(loan_ids=[old.pk])
+    maturity_radar_apply(business_date=ON - datetime.timedelta(days=40))
+    lead = Lead.objects.get(loan=old)
+    loan_status_set(loan=old, status=LoanStatus.PAID_OFF, reason="paid off")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Loan.history.model._meta.db_table} SET history_date = %s WHERE id = %s AND status = 'paid_off'",
+            [datetime.datetime(2026, 10, 27, 12, tzinfo=datetime.UTC), old.pk],
+        )
+        cursor.execute(  # and it was made long before
+            f"UPDATE {Loan.history.model._meta.db_table} SET history_date = %s WHERE id = %s AND status <> 'paid_off'",
+            [datetime.datetime(2020, 1, 1, 12, tzinfo=datetime.UTC), old.pk],
+        )
+    # when her new application (matched to her by CPR) is funded
+    loan = application_fund(application=_approved(lpo), user=lpo["processor"], on=ON)
+    # then the lead is won by the new loan
+    lead.refresh_from_db()
+    assert lead.status == "won" and Loan.objects.get(pk=loan.pk).origin_lead_id == lead.pk
