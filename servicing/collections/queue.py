@@ -5,7 +5,8 @@ and by a manager's hand, with their contacts, promises to pay and the next actio
   without one, a case whose loan left collections is closed, new cases are assigned by the first matching
   `CollectorRule` (bucket and/or office), and promises are checked: one paid in full by its date is `kept`, one
   still short on the day after its date is `broken` (and the case's next action is to follow it up). Set-based.
-- `queue_for(user=…, …)`: the open cases by risk: bucket (the most days first), amount past due, days past due.
+- `queue_for(user=…, …)`: the open cases by risk: the bucket (the worst first), then the amount past due, then the
+  days past due.
 - `case_assign` (the `collections_manager`), `case_contact_log` (a call, e-mail, letter or meeting with its outcome,
   into the one contact log, purpose `collections`), `promise_record`, `case_next_action_set`.
 """
@@ -18,13 +19,13 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from loanregister.choices import ContactDirection, ContactPurpose
 from loanregister.contacts import contact_log_add
 
-from ..models import CollectionCase, CollectionsContact, PromiseToPay
+from ..models import CollectionCase, CollectionsContact, DelinquencyBucket, PromiseToPay
 
 WORK = "servicing.work_collectioncase"
 ASSIGN = "servicing.assign_collectioncase"
@@ -116,7 +117,7 @@ def cases_sync(*, business_date: datetime.date) -> dict:
 
 
 def queue_for(*, user, mine: bool = False, collector: str = "", bucket: str = "") -> QuerySet:
-    """The open cases by risk: the most days past due (its bucket), then amount past due, then days."""
+    """The open cases by risk: the bucket (the worst first), then the amount past due, then the days past due."""
     if not user.has_perm(WORK) and not user.has_perm(ASSIGN):
         raise PermissionDenied(_("Only collections staff work the queue."))
     cases = CollectionCase.objects.filter(state=CollectionCase.State.OPEN).select_related(
@@ -130,9 +131,14 @@ def queue_for(*, user, mine: bool = False, collector: str = "", bucket: str = ""
         cases = cases.filter(assigned_to__username=collector)
     if bucket:
         cases = cases.filter(loan__delinquency__bucket=bucket)
-    return cases.order_by(
-        F("loan__delinquency__days_past_due").desc(nulls_last=True),
+    # risk: the bucket (the admin's bands, the worst first), then the amount past due, then the days
+    bucket_rank = DelinquencyBucket.objects.filter(code=OuterRef("loan__delinquency__bucket")).values(
+        "min_days"
+    )[:1]
+    return cases.annotate(bucket_rank=Subquery(bucket_rank)).order_by(
+        F("bucket_rank").desc(nulls_last=True),
         F("loan__delinquency__amount_past_due").desc(nulls_last=True),
+        F("loan__delinquency__days_past_due").desc(nulls_last=True),
         "loan__loan_number",
     )
 

@@ -64,14 +64,17 @@ def test_col3_the_queue_is_ordered_by_risk_and_assigned_by_rule(collector, manag
     billed_loan("C5-B", DUE + 30 * day)
     smaller = billed_loan("C5-C", DUE + 30 * day)
     pay(smaller, "1.00", DUE + 31 * day)
+    # and one 20 days behind with less past due: in the same bucket, the amount ranks before the days
+    fewer = billed_loan("C5-D", DUE + 20 * day)
+    pay(fewer, "2000.00", DUE + 21 * day)
     # when the night runs
     _run(DUE + 40 * day)
-    # then the queue lists them by days past due, then amount (the bigger first)
+    # then the queue lists them by bucket (the worst first), then amount (the bigger first), then days
     numbers = [case.loan.loan_number for case in queue_for(user=manager)]
-    assert numbers == ["C5-A", "C5-B", "C5-C"]
+    assert numbers == ["C5-A", "C5-B", "C5-C", "C5-D"]
     # and the case of the 40-day loan went to the collector by the rule; the others are unassigned
     assert [c.loan.loan_number for c in queue_for(user=collector, mine=True)] == [small_old.loan_number]
-    assert [c.loan.loan_number for c in queue_for(user=manager, collector="-")] == ["C5-B", "C5-C"]
+    assert [c.loan.loan_number for c in queue_for(user=manager, collector="-")] == ["C5-B", "C5-C", "C5-D"]
 
 
 def test_col3_a_manager_assigns_by_hand_and_a_collector_may_not(collector, manager, make_user):
