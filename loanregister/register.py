@@ -285,9 +285,10 @@ def _daily_sums(queryset: QuerySet, limit: int, filterset: RegisterFilter | None
     if filterset is not None and filterset.is_bound and filterset.is_valid():
         answer = register_sums.sums_filter(filterset.form.cleaned_data)
     if answer is not None:
+        # Not cached: a few milliseconds from the aggregate, less than filing it in the database's cache table
+        # (three statements and a commit) would cost on the embedded default.
         where, params = answer
-        daily = _cached("day-sums", where, params, lambda: register_sums.daily_sums(where, params))
-        return _by_month(daily, limit)
+        return _by_month(register_sums.daily_sums(where, params), limit)
     inner = queryset.order_by().values("event_date", "currency", "outstanding_balance")[: limit + 1]
     try:
         sql, params = inner.query.sql_with_params()

@@ -156,9 +156,13 @@ def register_sums_drift() -> list[tuple]:
 
 @receiver(pre_delete, sender=Loan, dispatch_uid="register_sums_loan_deleted")
 def _loan_deleted(sender, instance: Loan, **kwargs) -> None:
-    """A deleted loan's events go with it (a cascade, not a sync): take them out of the aggregate first."""
+    """A deleted loan's events go with it (a cascade, not a sync): take them out of the aggregate first, and move
+    the register's version on, so that nothing cached from them is read again."""
+    from .register_cache import bump_version
+
     with connection.cursor() as cursor:
         apply_delta(cursor, difference(sums_of_loans(cursor, [instance.pk]), {}))
+    bump_version()
 
 
 # --- reading -------------------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ import json
 import os
 import sys
 
+# A filter the maintained aggregate does not answer: its sums are computed over the events and cached.
+EXACT = {"balance_min": "0"}
+
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -23,11 +26,11 @@ def main(argv: list[str]) -> int:
     from loanregister.services import register_events_sync
 
     if argv[0] == "totals":
-        filterset = register.register_filterset(data={})
+        filterset = register.register_filterset(data=EXACT)
         events = register.register_events(filterset=filterset)
         with CaptureQueriesContext(connection) as captured:
             totals = register.register_totals(queryset=events, filterset=filterset)
-        computed = any("loanregister_registerdaysum" in q["sql"] for q in captured.captured_queries)
+        computed = any("filtered.event_date" in q["sql"] for q in captured.captured_queries)
         print(json.dumps({"events": totals.events, "computed": computed}))
     elif argv[0] == "move":
         Loan.objects.filter(pk=int(argv[1])).update(maturity_date=argv[2])

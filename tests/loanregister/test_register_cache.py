@@ -20,6 +20,7 @@ from loanregister import register
 
 from ..runner import url_of
 from . import register_support as make
+from .cache_process import EXACT
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the other process sees only committed rows
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,11 +58,12 @@ def _other_process(env: dict, *args: str) -> dict:
 
 
 def _totals_here() -> tuple[int, bool]:
-    filterset = register.register_filterset(data={})
+    """(events, whether they were computed here): the exact path's sums, which the register caches."""
+    filterset = register.register_filterset(data=EXACT)
     events = register.register_events(filterset=filterset)
     with CaptureQueriesContext(connection) as captured:
         totals = register.register_totals(queryset=events, filterset=filterset)
-    return totals.events, any("loanregister_registerdaysum" in q["sql"] for q in captured.captured_queries)
+    return totals.events, any("filtered.event_date" in q["sql"] for q in captured.captured_queries)
 
 
 @pytest.fixture(params=["database", "redis"])
