@@ -4,11 +4,13 @@ page reads its leads in selectors.py). No writes (those are in `work.py`)."""
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.http import QueryDict
+from django.utils import timezone
 
-from ..choices import OPEN_LEAD_STATUSES, LeadStatus
+from ..choices import OPEN_LEAD_STATUSES, LeadEvent, LeadStatus
 from ..filters import LeadFilter
 from ..models import Lead
 from ..privacy import contact_for
+from .conversion import conversion_figures
 from .work import (
     REASSIGN,
     lead_assignable_officers,
@@ -167,7 +169,19 @@ def lead_page_context(*, lead: Lead, user) -> dict:
         "can_reassign": lead_can_reassign(user) and lead.is_open,
         "officers": list(lead_assignable_officers()) if lead_can_reassign(user) else [],
         "history": lead_history(lead=lead),
+        # a conversion lead shows what refinancing saves and when it has paid for itself (issue 10 item 4a)
+        "conversion": _conversion(lead),
     }
+
+
+def _conversion(lead: Lead) -> dict | None:
+    if lead.event != LeadEvent.CONVERSION:
+        return None
+    today = timezone.localdate()
+    figures = conversion_figures(lead.loan, on=today)
+    if figures is None:
+        return {"figures": None}
+    return {"figures": figures, "on": today, "break_even_on": figures.break_even_on(today)}
 
 
 def lead_for_page(*, pk: int) -> Lead | None:

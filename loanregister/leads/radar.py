@@ -22,6 +22,11 @@ other's writes, which is why `maturity_radar_preview` (the `--dry-run` and the o
 would do with the same conditions as plain SELECTs, writing nothing.
 
 The radar reads the register (`RegisterEvent`), which `register_events_sync` keeps in step with the loans.
+
+The same run is the **conversion radar** (loanregister/leads/conversion.py): after the three steps, the open
+conversion leads of loans no longer active are closed as obsolete, and every loan whose refinancing at today's
+offered rate pays (by the admin's rule) without an open conversion lead gets one, dated the business date, by the
+same kind of statements (counted with the others as closed and created); the dry run shows them too.
 """
 
 import datetime
@@ -34,8 +39,9 @@ from common.jobs import job_run
 from common.models import JobRun
 from common.users import system_user
 
-from ..choices import OPEN_LEAD_STATUSES, LeadStatus, LoanStatus, RegisterEventKind
+from ..choices import OPEN_LEAD_STATUSES, LeadEvent, LeadStatus, LoanStatus, RegisterEventKind
 from ..models import Lead, RadarHorizon
+from . import conversion
 
 JOB_NAME = "maturity_radar"
 PREVIEW_ROWS = 50
@@ -155,6 +161,10 @@ _CREATE_SQL = _with_history(
         ON CONFLICT (loan_id, event) WHERE status IN {_OPEN} DO NOTHING""",
     "+",
 )
+# The conversion radar (issue 10 item 4a, loanregister/leads/conversion.py): its open leads of loans no longer active
+# closed, then its new leads, in the same run.
+_CONVERSION_OBSOLETE_SQL = _with_history(conversion.OBSOLETE_STATEMENT, "~")
+_CONVERSION_CREATE_SQL = _with_history(conversion.CREATE_STATEMENT, "+")
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('loanregister.maturity_radar'))"
 # Step 3 checks "no lead yet" against the lead table it is filling. With the table's statistics saying it is empty
 # (the first night, or a re-run before autovacuum has looked), PostgreSQL would check that with a nested loop over a
@@ -188,6 +198,11 @@ def maturity_radar_apply(*, business_date: datetime.date) -> dict[str, int]:
                 cursor.execute(_NO_NESTED_LOOPS_SQL)
             cursor.execute(sql, params)
             counts[name] = cursor.rowcount
+        # the conversion radar: its leads count with the others (created, closed)
+        cursor.execute(_CONVERSION_OBSOLETE_SQL, params)
+        counts["closed"] += cursor.rowcount
+        cursor.execute(_CONVERSION_CREATE_SQL, params)
+        counts["created"] += cursor.rowcount
         if counts["created"] >= _ANALYZE_AFTER:
             cursor.execute(f"ANALYZE {_LEAD}")
     return {"created": counts["created"], "updated": counts["updated"], "closed": counts["closed"]}
@@ -271,6 +286,33 @@ def maturity_radar_preview(*, business_date: datetime.date, limit: int = PREVIEW
             params,
             limit,
         )
+        # the conversion radar's part of the run, added to the steps it shares
+        converted = _step(
+            cursor,
+            f"""c.loan_id, c.loan_number, '{LeadEvent.CONVERSION.value}' AS event, %(day)s::date AS event_date,
+                {conversion.OWNER} AS officer_id,
+                (SELECT username FROM auth_user WHERE id = {conversion.OWNER}) AS officer""",
+            f"{conversion.DUE_FROM} WHERE {conversion.DUE_WHERE}",
+            "c.loan_number",
+            params,
+            limit,
+        )
+        gone = _step(
+            cursor,
+            "l.id AS lead_id, loan.loan_number, l.event, l.event_date, l.status, u.username AS officer",
+            f"""{_LEAD} l JOIN loanregister_loan loan ON loan.id = l.loan_id
+                LEFT JOIN auth_user u ON u.id = l.officer_id, {conversion.OBSOLETE_FROM}
+                WHERE {conversion.OBSOLETE_WHERE}""",
+            "l.event_date, loan.loan_number, l.event",
+            params,
+            limit,
+        )
+    for step, extra, key in (
+        (created, converted, lambda row: (row["event_date"], row["loan_number"], row["event"])),
+        (closed, gone, lambda row: (row["event_date"], row["loan_number"], row["event"])),
+    ):
+        step.count += extra.count
+        step.rows = sorted(step.rows + extra.rows, key=key)[:limit]
     horizons = dict(RadarHorizon.objects.values_list("event", "days"))
     return RadarPreview(
         business_date=business_date, horizons=horizons, created=created, updated=updated, closed=closed
