@@ -37,9 +37,10 @@ class PipelineExportError(Exception):
     pass
 
 
-def pipeline_rows():
-    """The file's rows after the header, in the documented order, cells neutralized."""
-    for a in pipeline_for_export().iterator(chunk_size=2000):
+def pipeline_rows(applications=None):
+    """The file's rows after the header, in the documented order, cells neutralized (`applications`: only these,
+    a queryset of what a page's user may see; None: all)."""
+    for a in pipeline_for_export(applications).iterator(chunk_size=2000):
         yield [
             neutralize(a.number),
             neutralize(a.office.code),
@@ -53,12 +54,12 @@ def pipeline_rows():
         ]
 
 
-def _csv(out) -> int:
+def _csv(out, applications=None) -> int:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(HEADER)
     count = 0
-    for row in pipeline_rows():
+    for row in pipeline_rows(applications):
         writer.writerow([cell.isoformat() if hasattr(cell, "isoformat") else cell for cell in row])
         count += 1
     text.flush()
@@ -66,7 +67,7 @@ def _csv(out) -> int:
     return count
 
 
-def _xlsx(out) -> int:
+def _xlsx(out, applications=None) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -74,7 +75,7 @@ def _xlsx(out) -> int:
     sheet = book.create_sheet(title="pipeline")
     sheet.append(HEADER)
     count = 0
-    for row in pipeline_rows():
+    for row in pipeline_rows(applications):
         cell = WriteOnlyCell(sheet, value=row[3])
         cell.number_format = "yyyy-mm-dd"
         row[3] = cell
@@ -85,9 +86,10 @@ def _xlsx(out) -> int:
 
 
 def pipeline_export_to_file(
-    *, path: str, fmt: str, user=None, source: str = ExportLog.Source.COMMAND
+    *, path: str, fmt: str, user=None, source: str = ExportLog.Source.COMMAND, applications=None
 ) -> tuple[int, ExportLog]:
-    """Write the pipeline to `path` (csv or xlsx); returns (rows, the export log)."""
+    """Write the pipeline to `path` (csv or xlsx); returns (rows, the export log). `applications`: only these (the
+    page exports what its user may see: their office's, or all at the home office)."""
     if fmt not in FORMATS:
         raise PipelineExportError(f"unknown format {fmt!r}: use csv or xlsx")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
@@ -102,7 +104,7 @@ def pipeline_export_to_file(
     count, completed = 0, False
     try:
         with open(path, "wb") as out:
-            count = (_csv if fmt == "csv" else _xlsx)(out)
+            count = (_csv if fmt == "csv" else _xlsx)(out, applications)
         completed = True
     finally:
         export_log_finish(log, rows=count, completed=completed)

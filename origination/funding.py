@@ -19,6 +19,7 @@ Any failure rolls all of it back: no loan, no posting, the application still app
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,7 +122,12 @@ def application_fund(*, application: Application, user, on: datetime.date | None
         status=LoanStatus.ACTIVE,
     )
     loan._history_user = user
-    loan.full_clean()
+    try:
+        loan.full_clean()
+    except ValidationError as exc:
+        raise Refused(
+            _("The loan cannot be booked: %(errors)s") % {"errors": " ".join(exc.messages)}
+        ) from exc
     loan.save()
     if len(applicants) > 1:
         loan.co_borrowers.set([a.borrower for a in applicants[1:]])

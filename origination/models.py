@@ -156,6 +156,10 @@ class Product(models.Model):
             errors["max_term_months"] = _("The maximum term is shorter than the minimum term.")
         if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
             errors["max_amount"] = _("The maximum amount is less than the minimum amount.")
+        if self.amortization == Amortization.INTEREST_ONLY:
+            errors["amortization"] = _(
+                "Origination books annuity, serial or bullet loans: an interest-only period is agreed on the loan."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -125,10 +125,12 @@ def application_context(*, user, application: Application) -> dict:
     }
 
 
-def pipeline_for_export() -> QuerySet:
-    """Every application in the export's order: office, the workflow's order of states, entered_state_on, number."""
+def pipeline_for_export(applications: QuerySet | None = None) -> QuerySet:
+    """The applications (all, or those given) in the export's order: office, the workflow's order of states,
+    entered_state_on, number."""
     return (
-        Application.objects.select_related("office", "product")
+        (Application.objects.all() if applications is None else applications)
+        .select_related("office", "product", "loan")
         .annotate(state_rank=state_order(), entered_on=TruncDate("state_entered_at"))
         .order_by("office__code", "state_rank", "entered_on", "number")
     )

@@ -6,6 +6,7 @@ app_name = "origination"
 urlpatterns = [
     path("", pipeline.pipeline, name="pipeline"),
     path("new/", applications.application_new, name="application-new"),
+    path("export/", pipeline.pipeline_export, name="export"),
     path("<str:number>/", applications.application_detail, name="application"),
     path("<str:number>/request-documents/", applications.documents_request, name="documents-request"),
     path("<str:number>/documents/", applications.document_upload, name="document-upload"),

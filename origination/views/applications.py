@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -134,6 +135,8 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 )
             except Refused as refusal:
                 form.add_error(None, refusal.message)
+            except ValidationError as invalid:
+                form.add_error(None, " ".join(invalid.messages))
             else:
                 messages.success(
                     request, _("Application %(number)s received.") % {"number": application.number}
@@ -165,6 +168,8 @@ def _act(
         action(application, form.cleaned_data)
     except Refused as refusal:
         messages.error(request, refusal.message)
+    except ValidationError as invalid:
+        messages.error(request, _("Not done: %(errors)s") % {"errors": " ".join(invalid.messages)})
     else:
         messages.success(request, done)
     return redirect("origination:application", number=number)

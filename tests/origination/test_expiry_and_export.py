@@ -8,6 +8,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -131,3 +132,25 @@ def test_export_pipeline_xlsx_and_its_refusals(lpo, tmp_path, make_user):
         call_command("export_pipeline", "--format", "csv", "--output", str(output), "--user", "nobody")
     with pytest.raises(CommandError):
         call_command("export_pipeline", "--format", "pdf", "--output", str(output))
+
+
+def test_the_pages_export_gives_what_the_user_sees_and_is_logged(lpo, client):
+    # given applications at the LPO and at the branch
+    made = _book(lpo)
+    url = reverse("origination:export")
+    # when the LPO's manager downloads the pipeline
+    client.force_login(lpo["manager"])
+    response = client.get(url, {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    # then it holds the LPO's applications only, in the export's order, and is logged as a web export
+    assert [r["application_number"] for r in rows] == [
+        made["lpo_b"].number,
+        made["lpo_a"].number,
+        made["lpo_c"].number,
+    ]
+    log = ExportLog.objects.get()
+    assert (log.source, log.user, log.row_count, log.kind) == ("web", lpo["manager"], 3, "pipeline")
+    # the home office gets every office's; a format that is not offered gets a page saying so
+    client.force_login(lpo["underwriter"])
+    assert client.get(url, {"format": "xlsx"}).status_code == 200
+    assert client.get(url, {"format": "pdf"}).status_code == 400
