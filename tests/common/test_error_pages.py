@@ -196,7 +196,7 @@ def test_a_get_on_a_documents_delete_address_goes_to_its_loan(user_in):
 def _app_patterns(resolver: URLResolver, namespace: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace in ("servicing", "loanregister"):
+            if pattern.namespace in ("servicing", "loanregister", "common"):
                 yield from _app_patterns(pattern, pattern.namespace)
         elif isinstance(pattern, URLPattern) and namespace and pattern.name:
             yield f"{namespace}:{pattern.name}", pattern
@@ -205,7 +205,7 @@ def _app_patterns(resolver: URLResolver, namespace: str = ""):
 def test_no_page_of_the_apps_answers_a_get_with_405(client, make_user):
     # given an administrator, who may open everything
     client.force_login(make_user("root", "admin", is_staff=True, is_superuser=True))
-    samples = {"loan_number": "L-1", "pk": 1}
+    samples = {"loan_number": "L-1", "pk": 1, "decision": "approve"}  # decision: a hardship plan's
     # when every address of the apps is opened with GET (sample arguments: a 404 is fine, a 405 is not)
     answers = {}
     for name, pattern in _app_patterns(get_resolver()):
