@@ -11,6 +11,7 @@ urlpatterns = [
     path("leads/", views.leads_list, name="leads"),
     path("leads/reassign/", views.leads_reassign_filtered, name="leads-reassign"),
     path("leads/radar/", views.radar_preview, name="leads-radar"),
+    path("leads/download/", views.leads_download, name="leads-download"),
     path("leads/<int:pk>/", views.lead_detail, name="lead"),
     path("leads/<int:pk>/contact/", views.lead_contact_add, name="lead-contact"),
     path("leads/<int:pk>/status/", views.lead_status_change, name="lead-status"),

@@ -48,10 +48,15 @@ class LeadExportError(Exception):
 
 
 def leads_for_export(
-    *, status: str | None = None, officer: str | None = None, event: str | None = None
+    *,
+    status: str | None = None,
+    officer: str | None = None,
+    event: str | None = None,
+    leads: QuerySet | None = None,
 ) -> QuerySet:
-    """The rows of the file as tuples in HEADER order, in the documented order."""
-    leads = Lead.objects.all()
+    """The rows of the file as tuples in HEADER order, in the documented order: of `leads` (the web page's filter)
+    or of every lead, narrowed by the command's options."""
+    leads = Lead.objects.all() if leads is None else leads
     if status:
         leads = leads.filter(status=status)
     if officer:
@@ -147,6 +152,26 @@ def leads_export_to_file(
     finally:
         export_log_finish(log, rows=count, completed=completed)
     return count, log
+
+
+def leads_export_write(
+    *, leads: QuerySet, out: BinaryIO, fmt: str, user, params: dict, source: str = ExportLog.Source.WEB
+) -> tuple[int, ExportLog, str]:
+    """The web download: the leads of the "My leads" filter (`leads`, already what the user may see) written to
+    `out` as the command writes them, logged with the filter (`params`); returns (rows, the log, the file name)."""
+    if fmt not in FORMATS:
+        raise LeadExportError(f"unknown format {fmt!r}: use csv or xlsx")
+    file_name = f"leads_{timezone.localtime().strftime('%Y%m%d-%H%M%S')}.{fmt}"
+    log = export_log_start(
+        user=user, kind=ExportLog.Kind.LEADS, source=source, fmt=fmt, params=params, file_name=file_name
+    )
+    count, completed = 0, False
+    try:
+        count = (_csv if fmt == "csv" else _xlsx)(leads_for_export(leads=leads), out)
+        completed = True
+    finally:
+        export_log_finish(log, rows=count, completed=completed)
+    return count, log, file_name
 
 
 def export_rows(**filters) -> Iterator[list]:
