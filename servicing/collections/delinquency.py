@@ -50,41 +50,53 @@ class Delinquency:
     bucket: str
 
 
+# Per loan and day: what was billed into the due accounts and what was paid out of them (reversed pairs left out).
+FLOWS_SQL = """
+    SELECT p.loan_id, p.effective_date,
+           SUM(CASE WHEN p.debit_account = ANY(%(due)s) THEN p.amount ELSE 0 END) AS billed,
+           SUM(CASE WHEN p.credit_account = ANY(%(due)s) THEN p.amount ELSE 0 END) AS paid
+    FROM servicing_posting p
+    WHERE (p.debit_account = ANY(%(due)s) OR p.credit_account = ANY(%(due)s))
+      AND p.effective_date <= %(as_of)s AND p.kind <> 'reversal'
+      AND NOT EXISTS (SELECT 1 FROM servicing_posting r WHERE r.reverses_id = p.id)
+      AND p.loan_id IN ({loans})
+    GROUP BY p.loan_id, p.effective_date"""
+
+# Each day's bills with the loan's unsettled total and what was billed after that day: window functions over one
+# sorted pass, no join (a join of two large intermediate sets is what a planner without fresh statistics, as
+# inside the demo seed's transaction, can turn quadratic).
+DAYS_SQL = """
+    SELECT loan_id, effective_date AS due_date, billed,
+           SUM(billed - paid) OVER (PARTITION BY loan_id) AS unsettled,
+           SUM(billed) OVER (PARTITION BY loan_id ORDER BY effective_date DESC
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - billed AS billed_later
+    FROM ({flows}) f"""
+
+
+def book_sql(*, loan_ids: bool = False) -> str:
+    """The loans collections covers: ours, active or defaulted (`%(loan_ids)s` only, when asked)."""
+    only = " AND l.id = ANY(%(loan_ids)s)" if loan_ids else ""
+    return (
+        "SELECT l.id FROM loanregister_loan l JOIN loanregister_servicer s ON s.id = l.servicer_id "
+        f"WHERE s.is_own AND l.status = ANY(%(statuses)s){only}"
+    )
+
+
+def unpaid_days_sql(loans: str) -> str:
+    """Every unpaid due date of the loans of the subquery `loans` as of `%(as_of)s`: (loan_id, due_date, billed,
+    unsettled, billed_later); a due date is unpaid when what was billed after it is less than the unsettled total."""
+    days = DAYS_SQL.format(flows=FLOWS_SQL.format(loans=loans))
+    return f"SELECT * FROM ({days}) d WHERE billed > 0 AND unsettled > 0 AND billed_later < unsettled"
+
+
 def delinquency_sql(*, loan_ids: bool = False) -> str:
     """The one statement: every loan with an unsettled billed amount as of `%(as_of)s`, with its oldest unpaid
     due date, days past due, amount past due, fees due and bucket. `loan_ids`: only the loans of `%(loan_ids)s`."""
-    only = "AND l.id = ANY(%(loan_ids)s)" if loan_ids else ""
     return f"""
-    WITH flows AS (
-        SELECT p.loan_id, p.effective_date,
-               CASE WHEN p.debit_account = ANY(%(due)s) THEN p.amount ELSE 0 END AS billed,
-               CASE WHEN p.credit_account = ANY(%(due)s) THEN p.amount ELSE 0 END AS paid
-        FROM servicing_posting p
-        JOIN loanregister_loan l ON l.id = p.loan_id
-        JOIN loanregister_servicer s ON s.id = l.servicer_id
-        WHERE (p.debit_account = ANY(%(due)s) OR p.credit_account = ANY(%(due)s))
-          AND p.effective_date <= %(as_of)s
-          AND p.kind <> 'reversal'
-          AND NOT EXISTS (SELECT 1 FROM servicing_posting r WHERE r.reverses_id = p.id)
-          AND s.is_own AND l.status = ANY(%(statuses)s) {only}
-    ),
-    totals AS (
-        SELECT loan_id, SUM(billed) - SUM(paid) AS unsettled
-        FROM flows GROUP BY loan_id HAVING SUM(billed) - SUM(paid) > 0
-    ),
-    bills AS (
-        SELECT f.loan_id, f.effective_date AS due_date, SUM(f.billed) AS billed
-        FROM flows f JOIN totals t ON t.loan_id = f.loan_id
-        WHERE f.billed > 0 GROUP BY f.loan_id, f.effective_date
-    ),
-    later AS (
-        SELECT b.loan_id, b.due_date, t.unsettled,
-               SUM(b.billed) OVER (PARTITION BY b.loan_id ORDER BY b.due_date DESC) - b.billed AS billed_later
-        FROM bills b JOIN totals t ON t.loan_id = b.loan_id
-    ),
-    oldest AS (
+    WITH oldest AS (
         SELECT loan_id, MIN(due_date) AS due_date, MAX(unsettled) AS unsettled
-        FROM later WHERE billed_later < unsettled GROUP BY loan_id
+        FROM ({unpaid_days_sql(book_sql(loan_ids=loan_ids))}) u
+        GROUP BY loan_id
     )
     SELECT o.loan_id, l.loan_number, o.due_date,
            GREATEST(%(as_of)s::date - o.due_date, 0) AS days,

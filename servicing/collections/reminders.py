@@ -40,7 +40,7 @@ from loanregister.choices import ContactChannel, ContactDirection, ContactOutcom
 from loanregister.contacts import contact_log_add
 
 from ..models import CollectionCase, CollectionsContact, Reminder, ReminderStep
-from .delinquency import COLLECTIBLE_STATUSES, DUE_ACCOUNTS, delinquency_refresh
+from .delinquency import COLLECTIBLE_STATUSES, DUE_ACCOUNTS, delinquency_refresh, unpaid_days_sql
 from .ladder import message_render
 
 logger = logging.getLogger(__name__)
@@ -50,32 +50,10 @@ OUTBOX_KIND = "collection_reminder"
 LATE_DAYS = 15  # pre_due's borrowers: a payment more than this many days late ...
 LATE_WINDOW = 365  # ... in the past 12 months
 
-_UNPAID = """
-    flows AS (
-        SELECT p.loan_id, p.effective_date,
-               CASE WHEN p.debit_account = ANY(%(due)s) THEN p.amount ELSE 0 END AS billed,
-               CASE WHEN p.credit_account = ANY(%(due)s) THEN p.amount ELSE 0 END AS paid
-        FROM servicing_posting p
-        JOIN book l ON l.id = p.loan_id
-        WHERE (p.debit_account = ANY(%(due)s) OR p.credit_account = ANY(%(due)s))
-          AND p.effective_date <= %(as_of)s AND p.kind <> 'reversal'
-          AND NOT EXISTS (SELECT 1 FROM servicing_posting r WHERE r.reverses_id = p.id)
-    ),
-    totals AS (
-        SELECT loan_id, SUM(billed) - SUM(paid) AS unsettled FROM flows GROUP BY loan_id
-        HAVING SUM(billed) - SUM(paid) > 0
-    ),
-    bills AS (
-        SELECT f.loan_id, f.effective_date AS due_date, SUM(f.billed) AS billed
-        FROM flows f JOIN totals t ON t.loan_id = f.loan_id WHERE f.billed > 0
-        GROUP BY f.loan_id, f.effective_date
-    ),
+# Each unpaid due date of the night's loans, with the loan's unsettled total (the ledger, as delinquency reads it).
+_UNPAID = f"""
     unpaid AS (
-        SELECT loan_id, due_date, unsettled AS amount FROM (
-            SELECT b.loan_id, b.due_date, t.unsettled,
-                   SUM(b.billed) OVER (PARTITION BY b.loan_id ORDER BY b.due_date DESC) - b.billed AS billed_later
-            FROM bills b JOIN totals t ON t.loan_id = b.loan_id
-        ) x WHERE billed_later < unsettled
+        SELECT loan_id, due_date, unsettled AS amount FROM ({unpaid_days_sql("SELECT id FROM book")}) u
     )"""
 
 # The loans the ladder works tonight: ours, active or defaulted, no running hardship plan, no open escalation or
