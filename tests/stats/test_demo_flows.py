@@ -37,6 +37,9 @@ def test_seed_demo_gives_a_year_of_flows_that_the_statistics_show():
     assert total["gross_lending"] > 0 and total["transfers"] > 0 and total["extraordinary_redemptions"] > 0
     assert total["ordinary_repayments"] > 0 and total["bond_debt_outstanding"] > 0
     assert "EUR" in october.rates
+    # nothing is posted to a loan before it enters the ledger: no cell's bond debt is below zero in any month
+    for label in ("2025-11", "2026-04", "2026-10"):
+        assert all(row.bond_debt_outstanding >= 0 for row in month_figures(Month.parse(label)).rows), label
     # every month reconciles with the one before, and the ledger agrees with the loans
     for label in ("2026-01", "2026-10"):
         assert month_reconcile(Month.parse(label)).holds, label
