@@ -288,13 +288,13 @@ def month_figures(month: Month) -> Result:
         for category, loan_type, currency, figure, value, amount, count in cursor.fetchall():
             cells[(category, loan_type)][figure][currency] += value
             nominal[currency][figure] += amount
-            result.flow_postings += count
+            result.flow_postings += int(count)
         cursor.execute(BALANCES_SQL, _params(month))
         for category, loan_type, currency, balance, postings, loans in cursor.fetchall():
             cells[(category, loan_type)]["bond_debt_outstanding"][currency] += balance
             nominal[currency]["bond_debt_outstanding"] += balance
-            result.balance_postings += postings
-            result.loans_with_balance += loans
+            result.balance_postings += int(postings)
+            result.loans_with_balance += int(loans)
     currencies = {
         currency
         for by_figure in cells.values()
