@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from common.decorators import post_only
 from loanregister.models import Office
@@ -78,6 +79,7 @@ def _page(request: HttpRequest, application: Application, **forms) -> HttpRespon
     return render(request, "origination/application.html", context, status=status)
 
 
+@require_GET
 @permission_required(VIEW, raise_exception=True)
 def application_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, _application(request, number))
@@ -90,6 +92,7 @@ def _offices_for(user):
     return Office.objects.filter(pk=office.pk, active=True) if office else Office.objects.none()
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("origination.take_application", raise_exception=True)
 def application_new(request: HttpRequest) -> HttpResponse:
     offices = _offices_for(request.user)

@@ -152,3 +152,15 @@ def test_the_application_page_shows_each_role_its_next_step_and_masks_the_cpr(lp
     page = client.get(url).content.decode()
     assert "010170-1234" in page  # the underwriter sees it
     assert "Loan-to-value" in page and "80.00" in page
+
+
+def test_other_methods_get_the_405_page(lpo, client):
+    application = support.new_application(lpo["processor"], lpo["offices"]["LPO"])
+    client.force_login(lpo["processor"])
+    for url in (
+        reverse("origination:pipeline"),
+        reverse("origination:application-new"),
+        reverse("origination:application", args=[application.number]),
+        reverse("origination:fund", args=[application.number]),
+    ):
+        assert client.put(url).status_code == 405, url
