@@ -133,3 +133,14 @@ def campaign_results(*, campaign: Campaign) -> CampaignResults:
         won=len(won_borrowers),
         lost=len(gone - won_borrowers),
     )
+
+
+def campaigns_in_progress(*, user, limit: int = 5) -> list[dict] | None:
+    """The retention home page's first question: the latest campaigns, each with its results once frozen; None
+    for a user who does not see campaigns."""
+    if not user.has_perm("loanregister.view_campaign"):
+        return None
+    return [
+        {"campaign": campaign, "results": campaign_results(campaign=campaign) if campaign.is_frozen else None}
+        for campaign in Campaign.objects.order_by("-created_at", "-id")[:limit]
+    ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from .. import selectors
+from ..campaigns.selectors import campaigns_in_progress
 from ..roles import LPO_MANAGER, LPO_PROCESSOR, ROLE_LABELS, UNDERWRITER, user_roles
 
 # The loan production roles' work, which origination will bring; until it exists their home page says so.
@@ -42,5 +43,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": [ROLE_LABELS.get(role, role) for role in roles],
         "summary": selectors.home_summary(user=request.user),
         "applications_coming": [APPLICATIONS_COMING[role] for role in roles if role in APPLICATIONS_COMING],
+        "campaigns": campaigns_in_progress(user=request.user),
     }
     return render(request, "loanregister/home.html", context)

@@ -136,3 +136,14 @@ def test_reg2_the_register_page_offers_its_filter_as_a_campaign(book):
     assert "loan_type=fixed" in page.split('id="save-as-campaign"')[1].split(">")[0]
     officer = _client(make.user("olga", "loan_officer"))
     assert 'id="save-as-campaign"' not in officer.get(reverse("loanregister:register")).content.decode()
+
+
+def test_reg2_the_retention_home_page_shows_campaigns_in_progress_and_their_results(book):
+    rita = _client(make.user("rita", "retention_manager"))
+    _new(rita)
+    campaign = Campaign.objects.get()
+    rita.post(reverse("loanregister:campaign-freeze", args=[campaign.pk]))
+    home = rita.get("/").content.decode()
+    assert 'id="home-campaigns"' in home and "Winter" in home
+    officer = _client(make.user("olga", "loan_officer"))
+    assert 'id="home-campaigns"' not in officer.get("/").content.decode()
