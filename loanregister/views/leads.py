@@ -153,7 +153,9 @@ def leads_download(request: HttpRequest) -> HttpResponse:
     filterset = pages.leads_filterset(user=request.user, data=request.GET)
     query = request.GET.copy()
     query.pop("format", None)
-    back = reverse("loanregister:leads") + ("?" + query.urlencode() if query else "")
+    encoded = query.urlencode()
+    # back to the list with its filter, unless the filter is longer than a redirect may be (then without it)
+    back = reverse("loanregister:leads") + ("?" + encoded if encoded and len(encoded) <= 2000 else "")
     if not form.is_valid() or not filterset.is_valid():
         messages.error(request, _("Choose CSV or XLSX, and a filter that is valid."))
         return redirect(back)
