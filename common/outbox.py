@@ -151,17 +151,25 @@ def claim(
         "((state = 'pending' AND available_at <= statement_timestamp())"
         " OR (state = 'sending' AND claimed_at < statement_timestamp() - %s))"
     )
-    # The rows are picked (and locked) once, in a materialized CTE: an `id IN (SELECT ... LIMIT)` may be planned
-    # as a join that reads the subquery again and so updates more rows than the limit.
+    # The rows are picked (and locked) once, in materialized CTEs: an `id IN (SELECT ... LIMIT)` may be planned as
+    # a join that reads the subquery again and so updates more rows than the limit. Stale claims and pending rows
+    # are picked apart, each in the order of its partial index, so that neither sorts the whole backlog.
     sql = (
-        f"WITH picked AS MATERIALIZED (SELECT id FROM common_outbox WHERE {due}{where}"  # noqa: S608
-        f" ORDER BY available_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        f"WITH stale AS MATERIALIZED (SELECT id FROM common_outbox"  # noqa: S608
+        f" WHERE state = 'sending' AND claimed_at < statement_timestamp() - %s{where}"
+        f" ORDER BY claimed_at LIMIT %s FOR UPDATE SKIP LOCKED),"
+        f" pending AS MATERIALIZED (SELECT id FROM common_outbox"
+        f" WHERE state = 'pending' AND available_at <= statement_timestamp(){where}"
+        f" ORDER BY available_at, id LIMIT (SELECT %s - count(*) FROM stale) FOR UPDATE SKIP LOCKED),"
+        f" picked AS (SELECT id FROM stale UNION ALL SELECT id FROM pending)"
         f" UPDATE common_outbox SET state = 'sending', claimed_at = clock_timestamp(), attempts = attempts + 1"
-        f" FROM picked WHERE common_outbox.id = picked.id AND {due}"
-        f" RETURNING common_outbox.id, kind, key, payload, attempts, claimed_at"
+        # `= ANY(ARRAY(...))`: the primary key's index finds the picked rows (a join is planned as a hash over the
+        # whole table, the CTE's size being unknown to the planner)
+        f" WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND {due}"
+        f" RETURNING id, kind, key, payload, attempts, claimed_at"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [STALE_CLAIM, *params, limit, STALE_CLAIM])
+        cursor.execute(sql, [STALE_CLAIM, *params, limit, *params, limit, STALE_CLAIM])
         rows = cursor.fetchall()
     return sorted(
         (
@@ -180,33 +188,41 @@ def dispatch(
     timeout: float | None = None,
 ) -> dict[str, int]:
     """Deliver what is due (of `kinds`, or these `keys`), at most `limit` messages (default 500); returns counts:
-    claimed, sent, retry (failed, tried again later), failed (attempts used up), unavailable (put back)."""
+    claimed, sent, retry (failed, tried again later), failed (attempts used up), unavailable (put back).
+
+    The batch's Celery tasks share one broker connection; the delivered rows are marked sent together at the end
+    of the batch (or when the far side goes away in its middle), each guarded by its own claim."""
     counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "unavailable": 0}
     rows = claim(kinds=kinds, keys=keys, limit=limit or DEFAULT_BATCH)
     counts["claimed"] = len(rows)
-    for index, row in enumerate(rows):
-        handler = _handlers.get(row.kind)
-        try:
-            if handler is None:
-                raise LookupError(f"no outbox handler for kind {row.kind!r}")
-            if row.kind == CELERY_TASK:
-                _celery_task(row.payload, timeout=timeout)
+    delivered: list[Claimed] = []
+    with _Broker(timeout=timeout) as broker:
+        for index, row in enumerate(rows):
+            handler = _handlers.get(row.kind)
+            try:
+                if handler is None:
+                    raise LookupError(f"no outbox handler for kind {row.kind!r}")
+                if row.kind == CELERY_TASK:
+                    _celery_task(row.payload, timeout=timeout, broker=broker)
+                else:
+                    handler(row.payload)
+            except Unavailable as exc:
+                counts["sent"] += _sent(delivered)
+                delivered = []
+                # the far side is away: put this one and the rest of the batch back without using up an attempt
+                for later in rows[index:]:
+                    _release(later, error=f"unavailable: {exc}")
+                counts["unavailable"] += len(rows) - index
+                logger.warning(
+                    "outbox: %s unavailable (%s); %d message(s) wait", row.kind, exc, len(rows) - index
+                )
+                break
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+                counts[_fail(row, error=f"{type(exc).__name__}: {exc}")] += 1
+                logger.warning("outbox: %s %s failed (attempt %d): %s", row.kind, row.key, row.attempts, exc)
             else:
-                handler(row.payload)
-        except Unavailable as exc:
-            # the far side is away: put this one and the rest of the batch back without using up an attempt
-            for later in rows[index:]:
-                _release(later, error=f"unavailable: {exc}")
-            counts["unavailable"] += len(rows) - index
-            logger.warning(
-                "outbox: %s unavailable (%s); %d message(s) wait", row.kind, exc, len(rows) - index
-            )
-            break
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-            counts[_fail(row, error=f"{type(exc).__name__}: {exc}")] += 1
-            logger.warning("outbox: %s %s failed (attempt %d): %s", row.kind, row.key, row.attempts, exc)
-        else:
-            counts["sent"] += _sent(row)
+                delivered.append(row)
+    counts["sent"] += _sent(delivered)
     return counts
 
 
@@ -214,11 +230,16 @@ def _guarded(row: Claimed) -> str:
     return "WHERE id = %s AND state = 'sending' AND claimed_at = %s"
 
 
-def _sent(row: Claimed) -> int:
+def _sent(rows: list[Claimed]) -> int:
+    """Mark delivered rows sent, in one statement; a row whose claim was re-taken meanwhile is left alone."""
+    if not rows:
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE common_outbox SET state = 'sent', sent_at = statement_timestamp(), last_error = '' {_guarded(row)}",  # noqa: S608
-            [row.id, row.claimed_at],
+            "UPDATE common_outbox AS o SET state = 'sent', sent_at = statement_timestamp(), last_error = ''"
+            " FROM unnest(%s::bigint[], %s::timestamptz[]) AS d(id, claimed_at)"
+            " WHERE o.id = d.id AND o.state = 'sending' AND o.claimed_at = d.claimed_at",
+            [[row.id for row in rows], [row.claimed_at for row in rows]],
         )
         return cursor.rowcount
 
@@ -280,7 +301,42 @@ def outbox_purge_run(*, business_date: datetime.date, force: bool = False):
 # ------------------------------------------------------------------------------------------------ Celery tasks
 
 
-def _celery_task(payload: dict, *, timeout: float | None = None) -> None:
+class _Broker:
+    """One broker connection for a dispatcher's batch, opened at the first Celery task (none in eager mode),
+    with bounded waits: a dead broker answers "unavailable" at once, never a request held up."""
+
+    def __init__(self, *, timeout: float | None = None):
+        self.timeout = timeout
+        self.connection = None
+
+    def __enter__(self) -> _Broker:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.release()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not hide the batch's result
+                logger.debug("outbox: closing the broker connection failed", exc_info=True)
+            self.connection = None
+
+    def get(self, app):
+        if self.connection is None:
+            connect_timeout = self.timeout if self.timeout is not None else app.conf.broker_connection_timeout
+            bounded = {"socket_connect_timeout": connect_timeout, "socket_timeout": max(connect_timeout, 1.0)}
+            connection = app.connection_for_write(connect_timeout=connect_timeout, transport_options=bounded)
+            try:
+                connection.ensure_connection(
+                    max_retries=1, interval_start=0, interval_step=0, timeout=connect_timeout
+                )
+            except Exception:
+                connection.release()
+                raise
+            self.connection = connection
+        return self.connection
+
+
+def _celery_task(payload: dict, *, timeout: float | None = None, broker: _Broker | None = None) -> None:
     """The built-in handler of `celery_task`: publish the task to the broker (run it in-process where there is no
     broker: the embedded default's eager mode). A broker that does not answer raises `Unavailable`."""
     from celery import current_app
@@ -300,14 +356,15 @@ def _celery_task(payload: dict, *, timeout: float | None = None) -> None:
         else:  # a plain function at that path (the tests' nightly jobs)
             task(*args, **kwargs)
         return
-    connect_timeout = timeout if timeout is not None else app.conf.broker_connection_timeout
     try:
-        # one try, bounded waits: a dead broker answers "unavailable" at once, never a request held up
-        bounded = {"socket_connect_timeout": connect_timeout, "socket_timeout": max(connect_timeout, 1.0)}
-        with app.connection_for_write(connect_timeout=connect_timeout, transport_options=bounded) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=connect_timeout)
-            app.send_task(name, args=args, kwargs=kwargs, connection=conn, retry=False, **options)
+        if broker is None:
+            with _Broker(timeout=timeout) as own:
+                app.send_task(name, args=args, kwargs=kwargs, connection=own.get(app), retry=False, **options)
+        else:
+            app.send_task(name, args=args, kwargs=kwargs, connection=broker.get(app), retry=False, **options)
     except (BrokerError, OSError, TimeoutError) as exc:
+        if broker is not None:
+            broker.__exit__(None, None, None)  # a broken connection is not used for the next message
         raise Unavailable(f"broker: {exc}") from exc
 
 

@@ -165,7 +165,7 @@ def test_a_claim_left_by_a_dead_dispatcher_is_taken_again_after_the_timeout(hand
     assert handler.delivered == ["a"]
     assert _state("echo:a").attempts == 2
     # and the dead dispatcher, were it to wake up, cannot mark the row as its own any more
-    assert outbox._sent(dead) == 0
+    assert outbox._sent([dead]) == 0
 
 
 @pytest.mark.django_db(transaction=True)
