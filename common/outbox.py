@@ -16,10 +16,10 @@ Delivery
   again with a growing delay (`backoff`), and after `max_attempts()` it is `failed`, shown in the admin, where an
   admin retries it. A handler that raises `Unavailable` (the broker is down) does not use up an attempt: the
   message waits `UNAVAILABLE_DELAY` and the dispatcher stops its batch.
-- `dispatch(kinds=None, limit=None)` claims due pending rows (`UPDATE ... SET state='sending' WHERE id IN (SELECT
-  ... FOR UPDATE SKIP LOCKED) AND state='pending' RETURNING ...`: two dispatchers never claim one row), delivers
-  each, and marks it `sent` with `sent_at`, guarded by its own claim. A claim left `sending` by a dispatcher that
-  died is taken again after `STALE_CLAIM`.
+- `dispatch(kinds=None, limit=None)` claims due pending rows (picked `FOR UPDATE SKIP LOCKED`, then `UPDATE ...
+  SET state='sending' WHERE id = ANY(<picked>) AND <still due> RETURNING ...`: two dispatchers never claim one
+  row), delivers each, and marks the batch's delivered rows `sent` with `sent_at`, each guarded by its own claim.
+  A claim left `sending` by a dispatcher that died is taken again after `STALE_CLAIM`.
 - Delivery is at least once: a dispatcher that dies after delivering and before marking the row sent leaves it to
   be delivered again. Handlers are idempotent (a Celery task of ours is: its service is; a message handler checks
   what it already sent).
