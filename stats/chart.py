@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.templatetags.money import format_money
 
-WIDTH, PANEL, GAP, LEFT, RIGHT, TOP = 760, 130, 40, 120, 16, 24
+WIDTH, PANEL, GAP, LEFT, RIGHT, TOP = 760, 130, 40, 150, 16, 24
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ def trend_svg(points: list[Point]) -> SafeString:
     height = TOP + PANEL + GAP + PANEL + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="trend-title" class="trend-chart">',
+        f'aria-labelledby="trend-title" class="trend-chart" style="max-width: 900px">',
         f'<title id="trend-title">{escape(_("Bond debt outstanding and net lending, 12 months"))}</title>',
+        "<style>.chart-axis{font-size:10px;fill:#333}.chart-title{font-size:12px;font-weight:600}</style>",
     ]
     debt = [p.bond_debt for p in points if p.bond_debt is not None]
     net = [p.net_lending for p in points if p.net_lending is not None]
