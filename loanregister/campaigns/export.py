@@ -51,11 +51,7 @@ CONTACT_COLUMNS = {"borrower_address", "email", "phone"}
 _MEMBER = CampaignMember._meta.db_table
 _ROWS_SQL = f"""
     SELECT m.campaign_id, l.loan_number, b.name, c.channel, m.event_date, m.household_loans,
-        COALESCE((
-            SELECT string_agg(o.loan_number, ' ' ORDER BY h.event_date, o.loan_number)
-            FROM {_MEMBER} h JOIN loanregister_loan o ON o.id = h.loan_id
-            WHERE h.campaign_id = m.campaign_id AND h.borrower_id = m.borrower_id AND h.reason = 'household'
-        ), ''),
+        COALESCE(household.others, ''),
         b.address, b.email, b.phone, b.preferred_language, COALESCE(p.address, ''), l.loan_type, l.currency,
         l.outstanding_balance, l.maturity_date, COALESCE(o.code, ''), COALESCE(u.username, '')
     FROM {_MEMBER} m
@@ -65,6 +61,12 @@ _ROWS_SQL = f"""
     LEFT JOIN loanregister_property p ON p.id = l.property_id
     LEFT JOIN loanregister_office o ON o.id = l.office_id
     LEFT JOIN auth_user u ON u.id = l.officer_id
+    LEFT JOIN (
+        SELECT h.borrower_id, string_agg(o.loan_number, ' ' ORDER BY h.event_date, o.loan_number) AS others
+        FROM {_MEMBER} h JOIN loanregister_loan o ON o.id = h.loan_id
+        WHERE h.campaign_id = %s AND h.reason = 'household'
+        GROUP BY h.borrower_id
+    ) household ON household.borrower_id = m.borrower_id
     WHERE m.campaign_id = %s AND m.reason = ''
     ORDER BY m.event_date, l.loan_number
 """
@@ -80,7 +82,7 @@ def campaign_rows(*, campaign: Campaign, contact_details: bool = True) -> Iterat
     """The file's rows after the header, as cells (neutralized; contact details blank unless allowed)."""
     blank = [] if contact_details else [HEADER.index(name) for name in CONTACT_COLUMNS]
     with connection.chunked_cursor() as cursor:
-        cursor.execute(_ROWS_SQL, [campaign.pk])
+        cursor.execute(_ROWS_SQL, [campaign.pk, campaign.pk])
         while batch := cursor.fetchmany(CHUNK_SIZE):
             for row in batch:
                 cells = [neutralize(cell) for cell in row]
