@@ -140,6 +140,10 @@ class RegisterFilter(django_filters.FilterSet):
         field_name="outstanding_balance", lookup_expr="lte", label=_("Balance to (loan currency)")
     )
     recourse = YesNoFilter(label=_("Recourse"), widget=forms.Select(choices=YES_NO_ANY))
+    # the loan's collections state (DESIGN.md section 5): the aggregate does not answer it, the exact path does
+    in_collections = YesNoFilter(
+        field_name="loan__in_collections", label=_("In collections"), widget=forms.Select(choices=YES_NO_ANY)
+    )
     status = django_filters.ChoiceFilter(
         choices=LoanStatus.choices,
         label=_("Loan status"),

@@ -114,6 +114,9 @@ class Row:
     officer_first_name: str | None
     officer_last_name: str | None
     servicer_name: str | None
+    # the loan's collections state (DESIGN.md section 5), kept by the collections job
+    days_past_due: int = 0
+    in_collections: bool = False
 
     @property
     def officer_name(self) -> str:
@@ -129,6 +132,8 @@ _ROW_FIELDS = {
     "officer_first_name": "officer__first_name",
     "officer_last_name": "officer__last_name",
     "servicer_name": "servicer__name",
+    "days_past_due": "loan__days_past_due",
+    "in_collections": "loan__in_collections",
 }
 
 

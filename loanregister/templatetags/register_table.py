@@ -13,7 +13,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from common.templatetags.money import format_money
 
@@ -35,6 +35,10 @@ def register_rows(rows) -> SafeString:
     kinds = {value: str(label) for value, label in RegisterEventKind.choices}
     types = {value: str(label) for value, label in LoanType.choices}
     dates: dict = {}
+    # a loan in collections is flagged beside its number (DESIGN.md section 5)
+    in_collections_flag = (
+        f' <span class="badge error in-collections">{escape(gettext("In collections"))}</span>'
+    )
     parts = []
     for event in rows:
         day = event.event_date
@@ -48,15 +52,17 @@ def register_rows(rows) -> SafeString:
         office = escape(event.office_code or "")
         servicer = escape(event.servicer_name or "")
         officer = escape(event.officer_name)
+        flag = in_collections_flag if event.in_collections else ""
         parts.append(
             f'<tr data-event-id="{event.id}" data-kind="{escape(event.kind)}" data-date="{iso}"'
-            f' data-loan="{number}">'
+            f' data-loan="{number}"{" data-in-collections" if flag else ""}>'
             f'<td><time datetime="{iso}">{shown}</time></td>'
             f"<td>{escape(kinds.get(event.kind, event.kind))}</td>"
-            f'<td><a href="{href}">{number}</a></td>'
+            f'<td><a href="{href}">{number}</a>{flag}</td>'
             f"<td>{borrower}</td>"
             f"<td>{escape(types.get(event.loan_type, event.loan_type))}</td>"
             f'<td class="num">{escape(format_money(event.outstanding_balance, event.currency))}</td>'
+            f'<td class="num">{event.days_past_due or ""}</td>'
             f"<td>{office}</td><td>{officer}</td><td>{servicer}</td></tr>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
