@@ -6,7 +6,9 @@ import contextlib
 import datetime
 import io
 import json
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -89,13 +91,54 @@ class _TableWriter:
         )
         self.extra_text = "".join("\t" + _copy_text(value) for _, value in self.extra)
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, rows: list[tuple], copier: "_Copier | None" = None) -> None:
         if not rows:
             return
         extra = self.extra_text
         buffer = io.StringIO("".join("\t".join(map(_copy_text, row)) + extra + "\n" for row in rows))
+        if copier is not None:
+            copier.put(self.copy_sql, buffer)
+            return
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(self.copy_sql, buffer, size=1 << 20)
+
+
+class _Copier:
+    """Runs the seed's COPYs in a thread, on the seed's own connection (psycopg2 connections may be shared
+    between threads; only this thread uses it meanwhile), so that PostgreSQL stores one chunk while Python
+    generates the next (psycopg2 lets go of the GIL while the server works). A bounded queue keeps memory flat;
+    `close()` waits for the last chunk and raises what the thread met."""
+
+    def __init__(self, depth: int = 4) -> None:
+        self.jobs: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.thread = threading.Thread(target=self._run, name="seed-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        cursor = self.raw.cursor()
+        try:
+            while (job := self.jobs.get()) is not None:
+                if self.error is None:
+                    try:
+                        cursor.copy_expert(job[0], job[1], size=1 << 20)
+                    except BaseException as error:  # handed to the main thread by close()/put()
+                        self.error = error
+        finally:
+            cursor.close()
+
+    def put(self, sql: str, buffer: io.StringIO) -> None:
+        if self.error is not None:
+            raise self.error
+        self.jobs.put((sql, buffer))
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _copy_text(value: object) -> str:
@@ -311,16 +354,22 @@ def seed_demo_book(
             stack.enter_context(_bulk_load_mode(result))
         context = _context(today=today)
         generator = BookGenerator(seed=seed, context=context)
-        for chunk in generator.chunks(loans=loans, chunk_size=chunk_size):
-            writers["borrowers"].write(chunk.borrowers)
-            writers["properties"].write(chunk.properties)
-            writers["loans"].write(chunk.loans)
-            writers["assignments"].write(chunk.assignments)
-            result.loans += len(chunk.loans)
-            result.borrowers += len(chunk.borrowers)
-            result.properties += len(chunk.properties)
-            if progress:
-                progress(result.loans)
+        # a big book: COPY in a thread while the next chunk is generated (issue 9, target 7)
+        copier = _Copier() if loans >= bulk_load_threshold else None
+        try:
+            for chunk in generator.chunks(loans=loans, chunk_size=chunk_size):
+                writers["borrowers"].write(chunk.borrowers, copier)
+                writers["properties"].write(chunk.properties, copier)
+                writers["loans"].write(chunk.loans, copier)
+                writers["assignments"].write(chunk.assignments, copier)
+                result.loans += len(chunk.loans)
+                result.borrowers += len(chunk.borrowers)
+                result.properties += len(chunk.properties)
+                if progress:
+                    progress(result.loans)
+        finally:
+            if copier is not None:
+                copier.close()
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(
                 no_style(), [Borrower, Property, Loan, ServicerAssignment]
