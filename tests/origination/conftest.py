@@ -22,3 +22,21 @@ def lpo(db, make_user):
         "lender": support.staff(make_user, "lender", "branch_lender", offices["BR"]),
         "underwriter": support.staff(make_user, "underwriter", "home_office_underwriter", offices["HO"]),
     }
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The tests read the services' messages in English (the default language is Danish)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    """A browser that asks for English pages, as the tests read them."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from loanregister.models import Loan, RegisterEvent, ServicerAssignment
 from origination import funding
@@ -160,6 +161,7 @@ def test_lpo5_two_fundings_at_the_same_moment_book_one_loan(lpo):
     outcomes: list[str] = []
 
     def fund(user):
+        translation.activate("en")  # a thread's language is its own
         try:
             barrier.wait(timeout=10)
             application_fund(application=Application.objects.get(pk=application.pk), user=user, on=ON)
