@@ -74,8 +74,16 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     if bucket and bucket not in buckets:
         errors.append(_("There is no bucket %(bucket)s.") % {"bucket": bucket[:20]})
         bucket = ""
-    if collector and collector != "-" and not _collectors().filter(username=collector).exists():
-        errors.append(_("There is no collector %(name)s.") % {"name": collector[:40]})
+    if (
+        collector
+        and collector != "-"
+        and (
+            "\x00" in collector
+            or len(collector) > 150
+            or not _collectors().filter(username=collector).exists()
+        )
+    ):
+        errors.append(_("There is no collector %(name)s.") % {"name": collector[:40].replace("\x00", "")})
         collector = ""
     cases = queue.queue_for(user=request.user, mine=scope == "mine", collector=collector, bucket=bucket)
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))

@@ -35,7 +35,7 @@ def _page(client, make_user, **params):
     return client.get(reverse("loanregister:register"), {**window, **params})
 
 
-def test_col7_the_register_shows_days_past_due_and_flags_a_loan_in_collections(client, make_user, book):
+def test_reg1_the_register_shows_days_past_due_and_flags_a_loan_in_collections(client, make_user, book):
     page = _page(client, make_user)
     html = page.content.decode()
     assert page.status_code == 200
@@ -49,11 +49,11 @@ def test_col7_the_register_shows_days_past_due_and_flags_a_loan_in_collections(c
 @pytest.mark.parametrize(
     "value, shown", [("true", ["C7-BEHIND"]), ("false", ["C7-FINE"]), ("", ["C7-BEHIND", "C7-FINE"])]
 )
-def test_col7_the_register_filters_loans_in_collections(client, make_user, book, value, shown):
+def test_reg1_the_register_filters_loans_in_collections(client, make_user, book, value, shown):
     html = _page(client, make_user, in_collections=value).content.decode()
     listed = [number for number in ("C7-BEHIND", "C7-FINE") if f'data-loan="{number}"' in html]
     assert listed == shown
 
 
-def test_col7_the_in_collections_filter_refuses_nonsense_without_a_500(client, make_user, book):
+def test_reg1_the_in_collections_filter_refuses_nonsense_without_a_500(client, make_user, book):
     assert _page(client, make_user, in_collections="perhaps").status_code in (200, 400)
