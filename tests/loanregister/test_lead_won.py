@@ -165,3 +165,13 @@ def test_reg2_the_loan_import_wins_the_lead_of_a_loan_redeemed_in_the_same_file(
     assert second.leads_won == 1
     assert Lead.objects.get(pk=lead.pk).status == "won"
     assert Loan.objects.get(loan_number="NEW-1").origin_lead_id == lead.pk
+
+
+def test_reg2_the_new_loans_page_names_the_lead_it_came_from(client):
+    old, lead = _open_lead()
+    _redeem(old)
+    new = make.loan(borrower=old.borrower)
+    leads_won_by_new_loans(loan_ids=[new.pk], on=REDEEMED)
+    client.force_login(make.user("sam", "sales_manager"))
+    page = client.get(f"/register/loans/{new.loan_number}/").content.decode()
+    assert f'<dd id="loan-origin-lead"><a href="/register/leads/{lead.pk}/">{lead.pk}</a></dd>' in page
