@@ -374,3 +374,13 @@ class LeadExportForm(forms.Form):
         choices=[("csv", "CSV"), ("xlsx", "XLSX")],
         error_messages={"invalid_choice": _("Choose CSV or XLSX.")},
     )
+
+
+class ContactGovernorForm(forms.Form):
+    """The contact governor's figures, set by a retention manager (issue 10 item 4b)."""
+
+    max_contacts = forms.IntegerField(
+        label=_("Marketing contacts allowed per period"), min_value=0, max_value=100
+    )
+    period_days = forms.IntegerField(label=_("Period (days)"), min_value=1, max_value=366)
+    campaign_gap_days = forms.IntegerField(label=_("Days between campaigns"), min_value=0, max_value=3650)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("leads/<int:pk>/reassign/", views.lead_reassign_one, name="lead-reassign"),
     path("campaigns/", views.campaigns_list, name="campaigns"),
     path("campaigns/new/", views.campaign_new, name="campaign-new"),
+    path("campaigns/contact-governor/", views.contact_governor_edit, name="contact-governor"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/freeze/", views.campaign_freeze_view, name="campaign-freeze"),
     path("campaigns/<int:pk>/sent/", views.campaign_sent_view, name="campaign-sent"),

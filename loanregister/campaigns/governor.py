@@ -17,6 +17,8 @@ A retention manager sets the figures (the one `ContactGovernor` row, in the admi
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -74,3 +76,23 @@ def governor_refusal(*, borrower_id: int, purpose: str, direction: str, on: date
         "max": governor.max_contacts,
         "again": again.isoformat(),
     }
+
+
+SET = "loanregister.change_contactgovernor"
+
+
+@transaction.atomic
+def governor_set(*, user, max_contacts: int, period_days: int, campaign_gap_days: int) -> ContactGovernor:
+    """A retention manager sets the governor's figures (audited). They apply to the next contact and freeze."""
+    if not user.has_perm(SET):
+        raise PermissionDenied
+    governor = ContactGovernor.objects.select_for_update().filter(pk=governor_get().pk).get()
+    governor.max_contacts, governor.period_days, governor.campaign_gap_days = (
+        max_contacts,
+        period_days,
+        campaign_gap_days,
+    )
+    governor.full_clean()
+    governor._history_user = user
+    governor.save()
+    return governor

@@ -9,6 +9,7 @@ from .campaigns import (
     campaign_new,
     campaign_sent_view,
     campaigns_list,
+    contact_governor_edit,
 )
 from .home import health, home
 from .language import language_set
@@ -32,6 +33,7 @@ __all__ = [
     "campaign_new",
     "campaign_sent_view",
     "campaigns_list",
+    "contact_governor_edit",
     "health",
     "home",
     "language_set",

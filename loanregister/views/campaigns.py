@@ -18,6 +18,8 @@ from common.models import ExportLog
 
 from ..campaigns import selectors
 from ..campaigns.export import campaign_export_write
+from ..campaigns.governor import SET as SET_GOVERNOR
+from ..campaigns.governor import governor_get, governor_set
 from ..campaigns.services import (
     BUILD,
     VIEW,
@@ -32,7 +34,7 @@ from ..campaigns.services import (
     campaign_record_sent,
 )
 from ..choices import CampaignState
-from ..forms import CampaignExportForm, CampaignForm
+from ..forms import CampaignExportForm, CampaignForm, ContactGovernorForm
 from ..models import Campaign
 from ..register import register_filterset
 
@@ -201,3 +203,23 @@ def campaign_export_view(request: HttpRequest, pk: int) -> HttpResponse:
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     return FileResponse(out, as_attachment=True, filename=file_name, content_type=content_type)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(SET_GOVERNOR, raise_exception=True)
+def contact_governor_edit(request: HttpRequest) -> HttpResponse:
+    """The retention manager's page for the contact governor's figures."""
+    governor = governor_get()
+    initial = {
+        "max_contacts": governor.max_contacts,
+        "period_days": governor.period_days,
+        "campaign_gap_days": governor.campaign_gap_days,
+    }
+    form = ContactGovernorForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            governor_set(user=request.user, **form.cleaned_data)
+            messages.success(request, _("The contact governor is set."))
+            return redirect("loanregister:contact-governor")
+        return render(request, "loanregister/campaigns/governor.html", {"form": form}, status=400)
+    return render(request, "loanregister/campaigns/governor.html", {"form": form})

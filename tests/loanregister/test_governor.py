@@ -96,3 +96,22 @@ def test_reg2_logging_a_contact_on_a_lead_over_the_cap_says_why(client):
     assert response.status_code == 400
     assert "The contact cap is reached" in response.content.decode()
     assert ContactLog.objects.filter(lead=lead).count() == 0
+
+
+def test_reg2_a_retention_manager_sets_the_cap_on_its_page_and_others_may_not(client):
+    manager = make.user("rita", "retention_manager")
+    UserPreference.objects.create(user=manager, language="en")
+    client.force_login(manager)
+    url = reverse("loanregister:contact-governor")
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"max_contacts": "-1", "period_days": "0", "campaign_gap_days": "x"})
+    assert bad.status_code == 400 and 'class="error"' in bad.content.decode()
+    assert (
+        client.post(url, {"max_contacts": "3", "period_days": "14", "campaign_gap_days": "60"}).status_code
+        == 302
+    )
+    governor = ContactGovernor.objects.get()
+    assert (governor.max_contacts, governor.period_days, governor.campaign_gap_days) == (3, 14, 60)
+    assert governor.history.first().history_user == manager
+    client.force_login(make.user("tom", "retention_team"))
+    assert client.get(url).status_code == 403
