@@ -3,6 +3,10 @@ bars and table. As template loops they cost 30-40 ms a page (about 40,000 templa
 an escape per cell); here one pass of string building, the same HTML.
 
     {% load register_table %}{% register_rows page.rows %} {% ladder_bars ladder %} {% ladder_table_rows ladder %}
+
+A new column of the list: its `<th>` in register.html's table head, its value on `register.Row` (a field, with
+its ORM path in `register._ROW_FIELDS` when it comes from a related row, e.g. "loan__days_past_due") and its
+`<td>` in `register_rows` below, escaped.
 """
 
 from urllib.parse import quote

@@ -1,7 +1,6 @@
 """The register pages: the list with its ladder, and its export. Thin: the register's selectors do the work."""
 
 import hashlib
-import time
 from collections import OrderedDict
 from urllib.parse import urlencode
 
@@ -43,19 +42,6 @@ _FILTER_FIELDS_HTML: OrderedDict[str, str] = OrderedDict()
 _FILTER_FIELDS_HTML_SIZE = 256
 
 
-_OFFICERS: dict = {"until": 0.0, "options": []}
-OFFICERS_SECONDS = 60
-
-
-def _officers_offered() -> list[tuple[str, str]]:
-    """The officers the filter's datalist offers, read at most once a minute per process (a suggestion list:
-    the officer typed in is checked by the form whatever it offers)."""
-    now = time.monotonic()
-    if now >= _OFFICERS["until"]:
-        _OFFICERS["options"], _OFFICERS["until"] = list(officer_options()), now + OFFICERS_SECONDS
-    return _OFFICERS["options"]
-
-
 def _filter_fields_html(filterset) -> str | None:
     """The filter's fields as HTML, from the process's memory when drawn before; None for a refused filter (its
     messages are drawn by the template each time)."""
@@ -69,7 +55,7 @@ def _filter_fields_html(filterset) -> str | None:
                 [(name, filterset.data.getlist(name)) for name in form.fields],
                 [(o.pk, o.code, o.name) for o in form.fields["office"].queryset],
                 [(o.pk, o.code, o.name) for o in form.fields["servicer"].queryset],
-                _officers_offered(),
+                list(officer_options()),
             )
         ).encode()
     ).hexdigest()

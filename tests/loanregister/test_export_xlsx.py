@@ -221,8 +221,8 @@ def test_the_web_stream_runs_the_copy_in_its_own_thread_and_the_file_opens(clien
 def test_the_register_page_shows_an_exports_progress_with_its_script(client, retention, book):
     # issue 9: a long export shows its progress (loanregister/static/loanregister/export-progress.js streams the
     # download with fetch and says how much has arrived); the texts come translated from the page
-    with translation.override("en"):
-        html = client.get(reverse("loanregister:register"), WIDE).content.decode()
+    user_language_set(user=retention, language="en")
+    html = client.get(reverse("loanregister:register"), WIDE).content.decode()
     assert 'id="export-progress"' in html and 'role="status"' in html
     assert 'data-progress="Exporting: %(size)s received (%(seconds)s s)…"' in html
     script = re.search(r'<script src="([^"]+export-progress\.js)"', html).group(1)
