@@ -106,7 +106,8 @@ _CACHE_URL = env_str("CACHE_URL") or env_str("CELERY_BROKER_URL") or env_str("BR
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as a miss when Redis is down (common/cache.py): no page needs it
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": _CACHE_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "lr"),
         }

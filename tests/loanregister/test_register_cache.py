@@ -30,7 +30,7 @@ def _caches(backend: str, url: str | None, prefix: str) -> dict:
     if backend == "redis":
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "common.cache.ResilientRedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": prefix,
             }
