@@ -75,22 +75,49 @@ def contact_log_add(
     )
 
 
-def contacts_log_campaign_sent(*, campaign: Campaign, on: datetime.date, user=None) -> int:
+def contacts_log_campaign_sent(*, campaign: Campaign, on: datetime.date, user=None) -> tuple[int, list[str]]:
     """A mailing or e-mail campaign sent on `on`: one outgoing marketing contact (letter or e-mail, outcome
-    `sent`) per row of its file, with the campaign, its leading loan and borrower, in one INSERT … SELECT; returns
-    how many. The freeze checked each borrower against the contact governor (loanregister.campaigns.services)."""
+    `sent`) per row of its file, with the campaign, its leading loan and borrower, in one INSERT … SELECT.
+
+    The freeze checked each borrower against the contact governor, but contacts logged since (a loan officer's
+    call on a lead, another campaign's contact) may have brought a borrower to the cap: such a row is not logged
+    (never a contact beyond the cap) and is reported instead. Returns (how many contacts were logged, the loan
+    numbers of the rows left unlogged at the cap, in the file's order). Set-based: the file's borrowers are locked
+    (as `contact_log_add` locks one), the rows at the cap read in one SELECT, the others inserted in one."""
     from django.db import connection
     from django.utils import timezone
 
+    from .campaigns.governor import governor_get
     from .campaigns.models import CampaignMember
 
+    governor = governor_get()
     channel = ContactChannel.LETTER if campaign.channel == "mailing" else ContactChannel.EMAIL
+    member, contact = CampaignMember._meta.db_table, ContactLog._meta.db_table
+    # a row's borrower's marketing contacts in the governor's period ending on `on` (both ends counting)
+    had = f"""(SELECT count(*) FROM {contact} x
+                WHERE x.borrower_id = m.borrower_id AND x.purpose = %s
+                  AND x.contacted_on > %s::date - %s AND x.contacted_on <= %s)"""
+    had_params = [ContactPurpose.MARKETING, on, governor.period_days, on]
     with connection.cursor() as cursor:
+        # one contact of a borrower at a time (contact_log_add's lock), in one order so that no two deadlock
         cursor.execute(
-            f"""INSERT INTO {ContactLog._meta.db_table} (borrower_id, loan_id, lead_id, campaign_id, channel,
+            f"""SELECT b.id FROM {Borrower._meta.db_table} b
+                WHERE b.id IN (SELECT m.borrower_id FROM {member} m WHERE m.campaign_id = %s AND m.reason = '')
+                ORDER BY b.id FOR UPDATE""",
+            [campaign.pk],
+        )
+        cursor.execute(
+            f"""SELECT l.loan_number FROM {member} m JOIN {Loan._meta.db_table} l ON l.id = m.loan_id
+                WHERE m.campaign_id = %s AND m.reason = '' AND {had} >= %s
+                ORDER BY m.event_date, l.loan_number""",
+            [campaign.pk, *had_params, governor.max_contacts],
+        )
+        at_cap = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"""INSERT INTO {contact} (borrower_id, loan_id, lead_id, campaign_id, channel,
                     direction, purpose, contacted_on, outcome, note, user_id, recorded_at)
                 SELECT m.borrower_id, m.loan_id, NULL, m.campaign_id, %s, %s, %s, %s, %s, %s, %s, %s
-                FROM {CampaignMember._meta.db_table} m WHERE m.campaign_id = %s AND m.reason = ''
+                FROM {member} m WHERE m.campaign_id = %s AND m.reason = '' AND {had} < %s
                 ORDER BY m.event_date, m.id""",
             [
                 channel,
@@ -102,9 +129,11 @@ def contacts_log_campaign_sent(*, campaign: Campaign, on: datetime.date, user=No
                 user.pk if getattr(user, "pk", None) else None,
                 timezone.now(),
                 campaign.pk,
+                *had_params,
+                governor.max_contacts,
             ],
         )
-        return cursor.rowcount
+        return cursor.rowcount, at_cap
 
 
 def borrower_contacts(*, borrower: Borrower, purpose: str | None = None) -> QuerySet:

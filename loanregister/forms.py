@@ -384,3 +384,17 @@ class ContactGovernorForm(forms.Form):
     )
     period_days = forms.IntegerField(label=_("Period (days)"), min_value=1, max_value=366)
     campaign_gap_days = forms.IntegerField(label=_("Days between campaigns"), min_value=0, max_value=3650)
+
+
+class CampaignContactForm(LeadContactForm):
+    """A contact a retention user made with a member of a frozen campaign (a phone campaign's call): the member's
+    loan number, then the contact (its purpose, marketing, and the campaign are set by the service)."""
+
+    loan_number = forms.CharField(label=_("Loan number"), max_length=40)
+    field_order = ["loan_number", "channel", "direction", "contacted_on", "outcome", "note"]
+
+    def clean_loan_number(self) -> str:
+        number = self.cleaned_data["loan_number"].strip()
+        if not number:
+            raise ValidationError(_("Give the loan number of a member in the campaign's file."))
+        return number

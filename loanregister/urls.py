@@ -22,5 +22,6 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/freeze/", views.campaign_freeze_view, name="campaign-freeze"),
     path("campaigns/<int:pk>/sent/", views.campaign_sent_view, name="campaign-sent"),
+    path("campaigns/<int:pk>/contact/", views.campaign_contact_view, name="campaign-contact"),
     path("campaigns/<int:pk>/export/", views.campaign_export_view, name="campaign-export"),
 ]

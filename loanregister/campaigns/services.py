@@ -24,19 +24,30 @@
   collections are left out with that reason, so that such a borrower is never in a marketing file and the file
   is still exactly the snapshot.
 - `campaign_record_sent`: a mailing or e-mail campaign sent: one marketing contact per row of the file in the
-  contact log (with the campaign), which the contact governor and the next campaigns' 90 days read.
+  contact log (with the campaign), which the contact governor and the next campaigns' 90 days read; a row whose
+  borrower reached the contact cap since the freeze is not logged but reported.
+- `campaign_contact_log`: a retention user logs one contact with a member of a frozen campaign (a phone
+  campaign's call), through `contact_log_add` under the contact governor.
 
 Every change to a campaign is audited (django-simple-history); the snapshot is the record of who was in it.
 """
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import CampaignChannel, CampaignState, ContactPurpose, LoanStatus, Suppression
+from ..choices import (
+    CampaignChannel,
+    CampaignState,
+    ContactDirection,
+    ContactPurpose,
+    LoanStatus,
+    Suppression,
+)
 from ..register import register_events, register_filterset
 from .governor import governor_get
 from .models import Campaign, CampaignMember
@@ -45,6 +56,8 @@ BUILD = "loanregister.add_campaign"
 VIEW = "loanregister.view_campaign"
 FREEZE = "loanregister.freeze_campaign"
 EXPORT = "loanregister.export_campaign"
+# Logging a contact with a campaign's member (a phone campaign's calls): the retention team and manager.
+CONTACT = "loanregister.change_campaign"
 # The register filter's fields a campaign keeps: "only my loans" is about whoever looks, not a campaign.
 _NOT_SAVED = {"mine", "cursor", "page", "ladder"}
 
@@ -241,10 +254,21 @@ def campaign_resuppress(*, campaign: Campaign) -> int:
         return cursor.rowcount
 
 
+@dataclass(frozen=True)
+class SentRecord:
+    """A campaign recorded as sent: how many contacts were logged, and the rows left unlogged because their
+    borrower reached the contact cap since the freeze (their loan numbers, in the file's order)."""
+
+    logged: int
+    at_cap: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
-def campaign_record_sent(*, campaign: Campaign, user, on: datetime.date | None = None) -> int:
+def campaign_record_sent(*, campaign: Campaign, user, on: datetime.date | None = None) -> SentRecord:
     """Record a frozen mailing or e-mail campaign as sent on `on`: one marketing contact per row of its file, in
-    the one contact log, once; returns how many contacts were logged."""
+    the one contact log, once -- but none beyond the contact cap: a row whose borrower has had the governor's
+    `max_contacts` marketing contacts in its period by `on` (contacts logged since the freeze) is not logged and
+    is reported in `SentRecord.at_cap`."""
     from ..contacts import contacts_log_campaign_sent
 
     current = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -253,10 +277,70 @@ def campaign_record_sent(*, campaign: Campaign, user, on: datetime.date | None =
             raise PermissionDenied
         raise CampaignRefused(_("Only a frozen mailing or e-mail campaign not yet sent is recorded as sent."))
     on = on or timezone.localdate()
-    logged = contacts_log_campaign_sent(campaign=current, on=on, user=user)
+    logged, at_cap = contacts_log_campaign_sent(campaign=current, on=on, user=user)
     current.sent_on = on
     current._history_user = user
     current._change_reason = "sent"
     current.save()
     campaign.sent_on = on
-    return logged
+    return SentRecord(logged=logged, at_cap=at_cap)
+
+
+def campaign_can_log_contact(user, campaign: Campaign) -> bool:
+    return user.has_perm(CONTACT) and campaign.is_frozen
+
+
+@transaction.atomic
+def campaign_contact_log(
+    *,
+    campaign: Campaign,
+    loan_number: str,
+    user,
+    channel: str,
+    outcome: str,
+    contacted_on: datetime.date,
+    direction: str = ContactDirection.OUT,
+    note: str = "",
+):
+    """A retention user logs a contact with a member of a frozen campaign (a phone campaign's call, say): one
+    marketing contact in the contact log with the campaign, the member's loan and borrower, through
+    `contact_log_add` -- so the contact governor's cap applies (`ContactRefused`) and the campaign's results
+    count it. The loan must be in the campaign's file (a row, or a loan of a household's row)."""
+    from ..contacts import contact_log_add
+
+    if not user.has_perm(CONTACT):
+        raise PermissionDenied
+    if not campaign.is_frozen:
+        raise CampaignRefused(_("Freeze the campaign before logging contacts with its members."))
+    member = (
+        CampaignMember.objects.select_related("borrower", "loan")
+        .filter(
+            campaign=campaign,
+            loan__loan_number=loan_number.strip(),
+            reason__in=["", Suppression.HOUSEHOLD],
+        )
+        .first()
+    )
+    if member is None:
+        raise CampaignRefused(
+            _("Loan %(number)s is not in this campaign's file.") % {"number": loan_number.strip()}
+        )
+    if contacted_on < campaign.frozen_on:
+        raise CampaignRefused(
+            _("A contact for the campaign is made on or after its freeze (%(date)s).")
+            % {"date": campaign.frozen_on.isoformat()}
+        )
+    if direction == ContactDirection.OUT and member.borrower.do_not_contact:
+        raise CampaignRefused(_("The borrower is marked do-not-contact: no marketing contact may be made."))
+    return contact_log_add(
+        borrower=member.borrower,
+        loan=member.loan,
+        campaign=campaign,
+        channel=channel,
+        direction=direction,
+        purpose=ContactPurpose.MARKETING,
+        contacted_on=contacted_on,
+        outcome=outcome,
+        note=note,
+        user=user,
+    )

@@ -3,6 +3,7 @@ maturity register and its export), `loans` (the loan page), `leads` (leads and t
 (the language switch). The URLconfs use the names exported here."""
 
 from .campaigns import (
+    campaign_contact_view,
     campaign_detail,
     campaign_export_view,
     campaign_freeze_view,
@@ -27,6 +28,7 @@ from .loans import loan_by_id, loan_detail
 from .register import register_export, register_list
 
 __all__ = [
+    "campaign_contact_view",
     "campaign_detail",
     "campaign_export_view",
     "campaign_freeze_view",

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.decorators import post_only
@@ -22,11 +23,14 @@ from ..campaigns.governor import SET as SET_GOVERNOR
 from ..campaigns.governor import governor_get, governor_set
 from ..campaigns.services import (
     BUILD,
+    CONTACT,
     VIEW,
     CampaignRefused,
     campaign_can_export,
     campaign_can_freeze,
+    campaign_can_log_contact,
     campaign_can_record_sent,
+    campaign_contact_log,
     campaign_create,
     campaign_filters_clean,
     campaign_filterset,
@@ -34,7 +38,8 @@ from ..campaigns.services import (
     campaign_record_sent,
 )
 from ..choices import CampaignState
-from ..forms import CampaignExportForm, CampaignForm, ContactGovernorForm
+from ..contacts import ContactRefused
+from ..forms import CampaignContactForm, CampaignExportForm, CampaignForm, ContactGovernorForm
 from ..models import Campaign
 from ..register import register_filterset
 
@@ -116,6 +121,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_freeze": campaign_can_freeze(request.user, campaign),
         "can_export": campaign_can_export(request.user, campaign),
         "can_record_sent": campaign_can_record_sent(request.user, campaign),
+        "can_log_contact": campaign_can_log_contact(request.user, campaign),
     }
     if campaign.state == CampaignState.DRAFT:
         preview = selectors.campaign_preview(campaign=campaign, on=timezone.localdate())
@@ -162,12 +168,66 @@ def campaign_freeze_view(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_sent_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(pk)
     try:
-        logged = campaign_record_sent(campaign=campaign, user=request.user)
+        sent = campaign_record_sent(campaign=campaign, user=request.user)
     except CampaignRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("Recorded as sent: %(count)s contacts logged.") % {"count": logged})
+        messages.success(request, _("Recorded as sent: %(count)s contacts logged.") % {"count": sent.logged})
+        if sent.at_cap:
+            shown = ", ".join(sent.at_cap[:20]) + (" …" if len(sent.at_cap) > 20 else "")
+            messages.warning(
+                request,
+                ngettext(
+                    "Not logged: %(count)s row whose borrower has reached the contact cap since the freeze "
+                    "(loan %(loans)s). Contact them once the cap allows it, or leave them out.",
+                    "Not logged: %(count)s rows whose borrower has reached the contact cap since the freeze "
+                    "(loans %(loans)s). Contact them once the cap allows it, or leave them out.",
+                    len(sent.at_cap),
+                )
+                % {"count": len(sent.at_cap), "loans": shown},
+            )
     return redirect("loanregister:campaign", pk=campaign.pk)
+
+
+def _contact_page(request: HttpRequest, campaign: Campaign, form: CampaignContactForm, status: int = 200):
+    contacts = campaign.contacts.select_related("loan", "user").order_by("-contacted_on", "-id")[:20]
+    return render(
+        request,
+        "loanregister/campaigns/contact.html",
+        {"campaign": campaign, "form": form, "contacts": contacts},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW, raise_exception=True)
+def campaign_contact_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form to log a contact with a member of a frozen campaign (`?loan=` fills in the loan number, as
+    the campaign page's rows link it); POST: log it through the contact log, under the contact governor."""
+    campaign = _campaign(pk)
+    if not campaign_can_log_contact(request.user, campaign):
+        if not request.user.has_perm(CONTACT):
+            raise PermissionDenied
+        messages.error(request, _("Freeze the campaign before logging contacts with its members."))
+        return redirect("loanregister:campaign", pk=campaign.pk)
+    if request.method == "GET":
+        loan = request.GET.get("loan", "")
+        form = CampaignContactForm(initial={"loan_number": loan[:40]})
+        return _contact_page(request, campaign, form)
+    form = CampaignContactForm(request.POST)
+    if form.is_valid():
+        try:
+            campaign_contact_log(campaign=campaign, user=request.user, **form.cleaned_data)
+        except (CampaignRefused, ContactRefused) as refused:  # not in the file; the contact governor's cap
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("The contact with loan %(number)s is logged.")
+                % {"number": form.cleaned_data["loan_number"]},
+            )
+            return redirect("loanregister:campaign-contact", pk=campaign.pk)
+    return _contact_page(request, campaign, form, status=400)
 
 
 @require_GET

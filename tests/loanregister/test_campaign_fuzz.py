@@ -1,5 +1,5 @@
 """Random text in the campaign form (its name, channel and register filter), a campaign's export options and the
-leads download never gives a 500 (issue 10; the register's fuzz strategies): a page that says what is wrong."""
+leads download and the campaign contact form never give a 500 (issue 10; the register's fuzz strategies): a page that says what is wrong."""
 
 import datetime
 
@@ -56,3 +56,17 @@ def test_reg2_random_export_options_never_break_the_campaign_download(manager_cl
 def test_reg2_random_filter_values_never_break_the_leads_download(manager_client, query):
     response = manager_client.get(reverse("loanregister:leads-download"), query)
     assert response.status_code in (200, 302), query
+
+
+CONTACT = ["loan_number", "channel", "direction", "contacted_on", "outcome", "note", "loan"]
+
+
+@FUZZ
+@given(query=queries(CONTACT))
+def test_reg2_random_values_never_break_the_campaign_contact_form(manager_client, query):
+    url = reverse("loanregister:campaign-contact", args=[manager_client.campaign.pk])
+    assert manager_client.get(url, query).status_code == 200, query
+    response = manager_client.post(url, query)
+    assert response.status_code in (302, 400), query
+    if response.status_code == 400:
+        assert 'class="error"' in response.content.decode()

@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from common.models import ExportLog
-from loanregister.models import Campaign, CampaignMember, UserPreference
+from loanregister.contacts import contact_log_add
+from loanregister.models import Campaign, CampaignMember, ContactLog, Loan, UserPreference
 
 from . import register_support as make
 
@@ -147,3 +148,79 @@ def test_reg2_the_retention_home_page_shows_campaigns_in_progress_and_their_resu
     assert 'id="home-campaigns"' in home and "Winter" in home
     officer = _client(make.user("olga", "loan_officer"))
     assert 'id="home-campaigns"' not in officer.get("/").content.decode()
+
+
+def _frozen(client, channel: str = "phone") -> Campaign:
+    _new(client, channel=channel)
+    campaign = Campaign.objects.get()
+    client.post(reverse("loanregister:campaign-freeze", args=[campaign.pk]))
+    campaign.refresh_from_db()
+    return campaign
+
+
+def test_reg2_a_retention_user_logs_a_call_with_a_phone_campaigns_member_and_its_results_move(book):
+    rita = _client(make.user("rita", "retention_manager"))
+    campaign = _frozen(rita)
+    tom = _client(make.user("tom", "retention_team"))
+    detail = tom.get(reverse("loanregister:campaign", args=[campaign.pk])).content.decode()
+    assert 'data-figure="contacted">0<' in detail
+    assert 'data-contact-loan="C-1"' in detail  # each row links its form
+    url = reverse("loanregister:campaign-contact", args=[campaign.pk])
+    form = tom.get(url, {"loan": "C-1"}).content.decode()
+    assert 'value="C-1"' in form
+    today = datetime.date.today().isoformat()
+    call = {
+        "loan_number": "C-1",
+        "channel": "phone",
+        "direction": "out",
+        "contacted_on": today,
+        "outcome": "reached",
+    }
+    response = tom.post(url, {**call, "note": "Wants an offer"})
+    assert response.status_code == 302
+    contact = ContactLog.objects.get(campaign=campaign)
+    assert (contact.loan.loan_number, contact.purpose, contact.user.username) == ("C-1", "marketing", "tom")
+    detail = tom.get(reverse("loanregister:campaign", args=[campaign.pk])).content.decode()
+    assert 'data-figure="contacted">1<' in detail
+    # the contact governor: a second call the same day is the borrower's second of 2; a third is refused
+    assert tom.post(url, call).status_code == 302
+    refused = tom.post(url, call)
+    assert refused.status_code == 400
+    assert "The contact cap is reached" in refused.content.decode()
+    assert ContactLog.objects.filter(campaign=campaign).count() == 2
+    # a loan left out (do not contact) is not a member to contact
+    left_out = tom.post(url, {**call, "loan_number": "C-2"})
+    assert left_out.status_code == 400 and "is not in this campaign&#x27;s file" in left_out.content.decode()
+    officer = _client(make.user("olga", "loan_officer"))
+    assert officer.post(url, call).status_code == 403
+
+
+def test_reg2_a_draft_campaign_has_no_contacts_yet(book):
+    tom = _client(make.user("tom", "retention_team"))
+    _new(tom)
+    campaign = Campaign.objects.get()
+    url = reverse("loanregister:campaign-contact", args=[campaign.pk])
+    response = tom.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("loanregister:campaign", args=[campaign.pk])
+    assert "Freeze the campaign before logging contacts" in response.content.decode()
+    assert "campaign-contact-link" not in response.content.decode()
+
+
+def test_reg2_record_as_sent_says_how_many_rows_the_contact_cap_held_back(book):
+    rita = _client(make.user("rita", "retention_manager"))
+    campaign = _frozen(rita, channel="mailing")
+    borrower = Loan.objects.get(loan_number="C-1").borrower
+    for _ in range(2):  # since the freeze, the borrower's own calls bring them to the cap
+        contact_log_add(
+            borrower=borrower,
+            channel="phone",
+            direction="in",
+            purpose="marketing",
+            contacted_on=datetime.date.today(),
+            outcome="reached",
+        )
+    response = rita.post(reverse("loanregister:campaign-sent", args=[campaign.pk]), follow=True)
+    page = response.content.decode()
+    assert "Recorded as sent: 0 contacts logged." in page
+    assert "Not logged: 1 row whose borrower has reached the contact cap since the freeze (loan C-1)" in page
+    assert not ContactLog.objects.filter(campaign=campaign).exists()

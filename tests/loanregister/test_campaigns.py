@@ -17,13 +17,14 @@ from loanregister.campaigns.export import HEADER, campaign_export_write
 from loanregister.campaigns.selectors import campaign_counts, campaign_preview, campaign_results
 from loanregister.campaigns.services import (
     CampaignRefused,
+    campaign_contact_log,
     campaign_create,
     campaign_freeze,
     campaign_record_sent,
 )
-from loanregister.contacts import contact_log_add
+from loanregister.contacts import ContactRefused, contact_log_add
 from loanregister.leads.won import leads_won_by_new_loans
-from loanregister.models import Borrower, CampaignMember, ContactGovernor, Loan
+from loanregister.models import Borrower, CampaignMember, ContactGovernor, ContactLog, Loan
 from loanregister.services import loan_status_set
 
 from . import register_support as make
@@ -278,8 +279,8 @@ def test_reg2_a_retention_team_member_builds_but_only_a_manager_freezes_and_expo
 def test_reg2_campaign_results_members_contacted_won_lost_and_conversion_rate(book, manager):
     campaign = _campaign(manager)
     campaign_freeze(campaign=campaign, user=manager, on=ON)
-    logged = campaign_record_sent(campaign=campaign, user=manager, on=ON + datetime.timedelta(days=1))
-    assert logged == 4
+    sent = campaign_record_sent(campaign=campaign, user=manager, on=ON + datetime.timedelta(days=1))
+    assert (sent.logged, sent.at_cap) == (4, [])
     # A-PLAIN's borrower redeems and takes a new loan with us; H-UNDER's borrower redeems and goes elsewhere
     _redeem(book["plain"], ON + datetime.timedelta(days=10))
     _redeem(book["under_cap"], ON + datetime.timedelta(days=10))
@@ -314,3 +315,106 @@ def test_reg2_the_gap_between_campaigns_is_admin_set(book, manager):
     campaign = _campaign(manager)
     campaign_freeze(campaign=campaign, user=manager, on=ON)
     assert campaign_counts(campaign=campaign).suppressed["recent_campaign"] == 2  # E-RECENT and F-OLDCAMP
+
+
+def _call(campaign, user, number: str, on: datetime.date, **fields):
+    return campaign_contact_log(
+        campaign=campaign,
+        loan_number=number,
+        user=user,
+        channel=fields.pop("channel", "phone"),
+        outcome=fields.pop("outcome", "reached"),
+        contacted_on=on,
+        **fields,
+    )
+
+
+def test_reg2_a_phone_campaigns_logged_calls_move_its_results(book, team, manager):
+    campaign = campaign_create(name="Calls", channel="phone", filters=WINDOW, user=manager)
+    campaign_freeze(campaign=campaign, user=manager, on=ON)
+    assert campaign_results(campaign=campaign).contacted == 0
+    after = ON + datetime.timedelta(days=1)
+    contact = _call(campaign, team, "A-PLAIN", after, note=" wants an offer ")  # the team logs calls
+    assert (contact.campaign_id, contact.purpose, contact.direction) == (campaign.pk, "marketing", "out")
+    assert (contact.borrower_id, contact.loan_id, contact.note) == (
+        book["plain"].borrower_id,
+        book["plain"].pk,
+        "wants an offer",
+    )
+    # a loan of a household's row counts for the household; the same household twice is one contacted
+    _call(campaign, manager, "I-HOUSE-3", after, outcome="no_answer")
+    _call(campaign, manager, "J-HOUSE-2", after, outcome="reached")
+    # A-PLAIN's borrower renews with us
+    _redeem(book["plain"], ON + datetime.timedelta(days=10))
+    new = make.loan(number="NEW-A", borrower=book["plain"].borrower)
+    leads_won_by_new_loans(loan_ids=[new.pk], on=ON + datetime.timedelta(days=20))
+    results = campaign_results(campaign=campaign)
+    assert (results.members, results.contacted, results.won, results.lost) == (4, 2, 1, 0)
+    assert results.conversion_rate == Decimal("25.0")
+
+
+@pytest.mark.parametrize(
+    ("number", "day", "message"),
+    [
+        ("B-DNC", 1, "not in this campaign's file"),  # left out: do not contact
+        ("G-CAP", 1, "not in this campaign's file"),  # left out: the contact cap at the freeze
+        ("Y-OUTSIDE", 1, "not in this campaign's file"),  # never selected
+        ("NO-SUCH", 1, "not in this campaign's file"),
+        ("A-PLAIN", -1, "on or after its freeze"),
+    ],
+)
+def test_reg2_a_campaign_contact_is_only_with_a_member_of_its_file_after_the_freeze(
+    book, manager, number, day, message
+):
+    campaign = campaign_create(name="Calls", channel="phone", filters=WINDOW, user=manager)
+    campaign_freeze(campaign=campaign, user=manager, on=ON)
+    with pytest.raises(CampaignRefused, match=message):
+        _call(campaign, manager, number, ON + datetime.timedelta(days=day))
+    assert not ContactLog.objects.filter(campaign=campaign).exists()
+
+
+def test_reg2_a_campaign_contact_needs_a_frozen_campaign_a_retention_user_and_a_contactable_borrower(
+    book, manager
+):
+    campaign = campaign_create(name="Calls", channel="phone", filters=WINDOW, user=manager)
+    with pytest.raises(CampaignRefused, match="Freeze the campaign"):
+        _call(campaign, manager, "A-PLAIN", ON)
+    campaign_freeze(campaign=campaign, user=manager, on=ON)
+    with pytest.raises(PermissionDenied):
+        _call(campaign, make.user("olga", "loan_officer"), "A-PLAIN", ON)
+    Borrower.objects.filter(pk=book["plain"].borrower_id).update(do_not_contact=True)  # since the freeze
+    with pytest.raises(CampaignRefused, match="do-not-contact"):
+        _call(campaign, manager, "A-PLAIN", ON)
+    _call(campaign, manager, "A-PLAIN", ON, direction="in")  # the borrower's own call is logged
+    assert campaign_results(campaign=campaign).contacted == 1
+
+
+def test_reg2_the_contact_governor_caps_a_campaigns_calls(book, manager):
+    campaign = campaign_create(name="Calls", channel="phone", filters=WINDOW, user=manager)
+    campaign_freeze(campaign=campaign, user=manager, on=ON)
+    after = ON + datetime.timedelta(days=1)
+    _call(campaign, manager, "H-UNDER", after)  # its borrower's second marketing contact in 30 days (ON's)
+    with pytest.raises(ContactRefused, match="The contact cap is reached"):
+        _call(campaign, manager, "H-UNDER", after, outcome="no_answer")
+    assert ContactLog.objects.filter(campaign=campaign).count() == 1
+    # 30 days after ON's contact the period holds one again
+    _call(campaign, manager, "H-UNDER", ON + datetime.timedelta(days=30))
+
+
+def test_reg2_record_as_sent_reports_a_row_over_the_cap_since_the_freeze_and_does_not_log_it(book, manager):
+    campaign = _campaign(manager)
+    campaign_freeze(campaign=campaign, user=manager, on=ON)
+    after = ON + datetime.timedelta(days=1)
+    # after the freeze, A-PLAIN's borrower has two marketing contacts (their own calls): at the cap
+    _marketing(book["plain"].borrower, after)
+    _marketing(book["plain"].borrower, after)
+    # H-UNDER's borrower has one (ON's) in the period: the sending is their second, within the cap
+    sent = campaign_record_sent(campaign=campaign, user=manager, on=after)
+    assert (sent.logged, sent.at_cap) == (3, ["A-PLAIN"])
+    logged = ContactLog.objects.filter(campaign=campaign)
+    assert sorted(logged.values_list("loan__loan_number", flat=True)) == ["F-OLDCAMP", "H-UNDER", "J-HOUSE-2"]
+    assert not logged.filter(borrower=book["plain"].borrower).exists()
+    assert ContactLog.objects.filter(borrower=book["plain"].borrower, purpose="marketing").count() == 2
+    campaign.refresh_from_db()
+    assert campaign.sent_on == after  # sent, once: the row at the cap is reported, not sent again later
+    assert campaign_results(campaign=campaign).contacted == 3
