@@ -12,7 +12,8 @@ movements changes the outstanding principal, so the cached balance and the regis
 `CATCH_UP_DAYS` lets a run after missed nights bill what fell due meanwhile.
 
 A loan with a running hardship plan (COL-4, `servicing/collections/hardship.py`) is billed the plan's payments
-instead of its own installments due within the plan's dates.
+instead of its own installments due within the plan's dates; a notice of a plan's payment (`plan_payment` set) is
+never billed as an installment (the plan's billing bills it, only while the plan runs).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def installments_due_post(*, business_date: datetime.date) -> dict:
             JOIN loanregister_loan l ON l.id = n.loan_id
             LEFT JOIN loanregister_property p ON p.id = l.property_id{not_yet_due}
             WHERE n.due_date > %s AND n.due_date <= %s AND {amount} > 0 AND l.status = %s
-              AND {PLAN_REPLACES_SQL}
+              AND n.plan_payment_id IS NULL AND {PLAN_REPLACES_SQL}
             ORDER BY n.loan_id
             """,
             params,

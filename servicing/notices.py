@@ -13,6 +13,12 @@ The nightly run has two idempotent steps, so a run that dies anywhere can simply
    a borrower must not get two notices; a person looks at what was left in `sending`). Letter notices are put in
    the mail room's letter batch of the business date (a printable page and a CSV, servicing.views.notices).
 
+While a hardship plan runs (COL-4, servicing/collections/hardship.py) the notice follows the plan, as the billing
+does: the loan's own installments due within the plan's dates get no notice; each of the plan's payments due in the
+window gets one with the plan's amount and date (`plan_payment` set; the billing bills it as the plan's payment,
+never as an installment); a payment holiday's months, with nothing to pay, get none. The plans of a chunk are read
+in one query, the plan payments of the whole window in one more: still set-based.
+
 A payment notice is a service notice the loan agreement requires, not marketing: it goes to borrowers marked
 "do not contact" as well (do-not-contact governs campaigns and retention calls).
 """
@@ -26,6 +32,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -37,7 +44,7 @@ from common.templatetags.money import format_money
 from loanregister.choices import LoanStatus
 from loanregister.models import Loan
 
-from .models import EscrowAccount, PaymentNotice
+from .models import EscrowAccount, HardshipInstallment, HardshipPlan, PaymentNotice
 from .schedules import ZERO, cents, loan_interest_dates_between, schedule_for_loan
 
 logger = logging.getLogger(__name__)
@@ -108,6 +115,82 @@ def _escrow_per_payment(loan_ids: list[int]) -> dict[int, Decimal]:
     )
 
 
+def _plan_windows(loan_ids: list[int]) -> dict[int, list[tuple[datetime.date, datetime.date]]]:
+    """The dates of the running hardship plans of these loans (one query): their own installments are replaced."""
+    windows: dict[int, list[tuple[datetime.date, datetime.date]]] = {}
+    rows = HardshipPlan.objects.filter(loan_id__in=loan_ids, state=HardshipPlan.State.ACTIVE).values_list(
+        "loan_id", "starts_on", "ends_on"
+    )
+    for loan_id, starts_on, ends_on in rows:
+        windows.setdefault(loan_id, []).append((starts_on, ends_on))
+    return windows
+
+
+def _in_plan(windows: dict, loan_id: int, due_date: datetime.date) -> bool:
+    return any(starts_on <= due_date <= ends_on for starts_on, ends_on in windows.get(loan_id, ()))
+
+
+def _plan_notices_generate(*, business_date: datetime.date, until: datetime.date) -> int:
+    """The notices of the running plans' payments due in the window (a holiday's nothing-to-pay months get none)."""
+    payments = list(
+        HardshipInstallment.objects.filter(
+            plan__state=HardshipPlan.State.ACTIVE,
+            plan__loan__status=LoanStatus.ACTIVE,
+            plan__loan__servicer__is_own=True,
+            due_date__gte=business_date,
+            due_date__lte=until,
+        )
+        .filter(Q(principal__gt=0) | Q(interest__gt=0))
+        .exclude(
+            Exists(
+                PaymentNotice.objects.filter(loan_id=OuterRef("plan__loan_id"), due_date=OuterRef("due_date"))
+            )
+        )
+        .order_by("plan__loan_id", "due_date")
+        .values_list(
+            "pk",
+            "plan__loan_id",
+            "plan__starts_on",
+            "plan__currency",
+            "due_date",
+            "principal",
+            "interest",
+            "plan__loan__borrower__email",
+            "plan__loan__borrower__preferred_language",
+        )
+    )
+    if not payments:
+        return 0
+    fees = _fees_due(sorted({row[1] for row in payments}), business_date)
+    notices = []
+    for pk, loan_id, starts_on, currency, due_date, principal, interest, email, language in payments:
+        loan_fees = max(fees.get(loan_id, ZERO), ZERO)
+        email = (email or "").strip()
+        notices.append(
+            PaymentNotice(
+                loan_id=loan_id,
+                plan_payment_id=pk,
+                # The plan's n-th payment (its dates are whole months from its start).
+                period=(due_date.year - starts_on.year) * 12 + due_date.month - starts_on.month + 1,
+                due_date=due_date,
+                interest_date=due_date,
+                currency=currency,
+                principal=principal,
+                interest=interest,
+                fees=loan_fees,
+                # The plan bills no escrow, and the notice asks for what is billed.
+                escrow=ZERO,
+                amount=principal + interest + loan_fees,
+                channel=PaymentNotice.Channel.EMAIL if email else PaymentNotice.Channel.LETTER,
+                recipient=email,
+                language=language or settings.LANGUAGE_CODE,
+                business_date=business_date,
+            )
+        )
+    PaymentNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    return len(notices)
+
+
 def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 14) -> int:
     """Make the notices of payments due from `business_date` to `days_ahead` days later. Returns how many."""
     until = business_date + datetime.timedelta(days=days_ahead)
@@ -122,6 +205,16 @@ def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 
                 due.append((loan, interest_date))
         if not due:
             continue
+        # COL-4: an installment a running hardship plan replaces gets no notice (the plan's payments get theirs).
+        windows = _plan_windows([loan.id for loan, _date in due])
+        if windows:
+            due = [
+                (loan, interest_date)
+                for loan, interest_date in due
+                if not _in_plan(windows, loan.id, next_bank_day(interest_date))
+            ]
+            if not due:
+                continue
         existing = set(
             PaymentNotice.objects.filter(
                 loan_id__in=[loan.id for loan, _date in due], due_date__gte=business_date
@@ -164,6 +257,7 @@ def payment_notices_generate(*, business_date: datetime.date, days_ahead: int = 
         # ON CONFLICT DO NOTHING: a parallel or earlier run that made the same notice wins, silently.
         PaymentNotice.objects.bulk_create(notices, ignore_conflicts=True)
         created += len(notices)
+    created += _plan_notices_generate(business_date=business_date, until=until)
     logger.info("payment notices for %s: %d made", business_date, created)
     return created
 
@@ -185,6 +279,7 @@ def notice_context(notice: PaymentNotice) -> dict:
         "fees": money(notice.fees),
         "escrow": money(notice.escrow),
         "moved": notice.due_date != notice.interest_date,
+        "plan": notice.plan_payment_id is not None,
         # Set per installation (config/settings.py, from the environment); the texts leave out what is empty.
         "firm": getattr(settings, "SERVICING_FIRM_NAME", ""),
         "payment_account": getattr(settings, "SERVICING_PAYMENT_ACCOUNT", ""),

@@ -56,6 +56,18 @@ class PaymentNotice(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # COL-4: the notice of a running hardship plan's payment (its amount and date), not of the loan's installment.
+    plan_payment = models.ForeignKey(
+        "servicing.HardshipInstallment",
+        verbose_name=_("hardship plan payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text=_(
+            "Set when the notice asks for a hardship plan's payment instead of the loan's installment."
+        ),
+    )
 
     class Meta:
         verbose_name = _("payment notice")
