@@ -25,6 +25,7 @@ from .models import (
     Office,
     Property,
     RadarHorizon,
+    RegisterDaySum,
     RegisterEvent,
     Servicer,
     ServicerAssignment,
@@ -395,5 +396,31 @@ class OfferedRateAdmin(admin.ModelAdmin):
     """Today's offered rates per loan type and remaining term, read by the conversion radar each night."""
 
     list_display = ["loan_type", "max_years", "rate", "changed_on"]
-    list_filter = ["loan_type"]
+    list_filter = ["loan_type", "max_years"]
+    search_fields = ["=loan_type"]
     readonly_fields = ["changed_on"]
+
+
+@admin.register(RegisterDaySum)
+class RegisterDaySumAdmin(ReadOnlyAdmin):
+    """The register's maintained aggregate (issue 9; docs/register.md): events and balance per day, event kind and
+    filter dimension, kept by register_events_sync. Read-only: a wrong sum is mended by syncing the loans again,
+    never by hand. Listed in its key's order, which its unique index serves."""
+
+    list_display = [
+        "event_date",
+        "kind",
+        "currency",
+        "loan_type",
+        "office_id",
+        "servicer_id",
+        "recourse",
+        "status",
+        "events",
+        "balance",
+    ]
+    list_filter = ["kind", "status", "recourse", CurrencyListFilter]
+    search_fields = ["=kind", "=loan_type", "=currency", "=status"]
+    ordering = ["event_date", "kind", "currency", "loan_type"]
+    show_full_result_count = False
+    list_per_page = 100

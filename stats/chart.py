@@ -36,10 +36,14 @@ def trend_svg(points: list[Point]) -> SafeString:
     n = max(len(points), 1)
     step = (WIDTH - LEFT - RIGHT) / n
     height = TOP + PANEL + GAP + PANEL + 30
+    # xgettext does not read inside f-strings: the texts are translated here, outside them
+    title = escape(_("Bond debt outstanding and net lending, 12 months"))
+    debt_title = escape(_("Bond debt outstanding"))
+    net_title = escape(_("Net lending"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="trend-title" class="trend-chart" style="max-width: 900px">',
-        f'<title id="trend-title">{escape(_("Bond debt outstanding and net lending, 12 months"))}</title>',
+        f'<title id="trend-title">{title}</title>',
         "<style>.chart-axis{font-size:10px;fill:#333}.chart-title{font-size:12px;font-weight:600}</style>",
     ]
     debt = [p.bond_debt for p in points if p.bond_debt is not None]
@@ -49,7 +53,7 @@ def trend_svg(points: list[Point]) -> SafeString:
         return LEFT + step * i + step / 2
 
     # Panel 1: bond debt outstanding (line)
-    parts.append(f'<text x="4" y="{TOP - 8}" class="chart-title">{escape(_("Bond debt outstanding"))}</text>')
+    parts.append(f'<text x="4" y="{TOP - 8}" class="chart-title">{debt_title}</text>')
     if debt:
         y, low, high = _scale(debt, TOP, PANEL, with_zero=False)
         for value in (low, high):
@@ -71,7 +75,7 @@ def trend_svg(points: list[Point]) -> SafeString:
                 )
     # Panel 2: net lending (bars around zero)
     top2 = TOP + PANEL + GAP
-    parts.append(f'<text x="4" y="{top2 - 8}" class="chart-title">{escape(_("Net lending"))}</text>')
+    parts.append(f'<text x="4" y="{top2 - 8}" class="chart-title">{net_title}</text>')
     if net:
         y, low, high = _scale(net, top2, PANEL, with_zero=True)
         zero = y(Decimal(0))

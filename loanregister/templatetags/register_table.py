@@ -40,9 +40,8 @@ def register_rows(rows) -> SafeString:
     types = {value: str(label) for value, label in LoanType.choices}
     dates: dict = {}
     # a loan in collections is flagged beside its number (DESIGN.md section 5)
-    in_collections_flag = (
-        f' <span class="badge error in-collections">{escape(gettext("In collections"))}</span>'
-    )
+    in_collections = escape(gettext("In collections"))  # outside the f-string, where xgettext finds it
+    in_collections_flag = f' <span class="badge error in-collections">{in_collections}</span>'
     parts = []
     for event in rows:
         day = event.event_date
@@ -65,8 +64,8 @@ def register_rows(rows) -> SafeString:
             f'<td><a href="{href}">{number}</a>{flag}</td>'
             f"<td>{borrower}</td>"
             f"<td>{escape(types.get(event.loan_type, event.loan_type))}</td>"
-            f'<td class="num">{escape(format_money(event.outstanding_balance, event.currency))}</td>'
-            f'<td class="num">{event.days_past_due or ""}</td>'
+            f'<td class="num balance">{escape(format_money(event.outstanding_balance, event.currency))}</td>'
+            f'<td class="num days-past-due">{event.days_past_due or ""}</td>'
             f"<td>{office}</td><td>{officer}</td><td>{servicer}</td></tr>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

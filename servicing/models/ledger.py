@@ -255,7 +255,8 @@ class PaymentWaterfall(models.Model):
         ordering = ["loan_type"]
 
     def __str__(self) -> str:
-        return f"{self.get_loan_type_display() or _('default')}: {self.order}"
+        default = _("default")  # outside the f-string, where xgettext finds it
+        return f"{self.get_loan_type_display() or default}: {self.order}"
 
     @property
     def buckets(self) -> list[str]:

@@ -362,7 +362,8 @@ class RecourseRule(models.Model):
 
     def __str__(self) -> str:
         scope = " ".join(part for part in (self.jurisdiction, self.get_program_display()) if part)
-        return f"{scope}: {_('recourse') if self.recourse else _('non-recourse')}"
+        kind = _("recourse") if self.recourse else _("non-recourse")  # outside the f-string, for xgettext
+        return f"{scope}: {kind}"
 
     def clean(self) -> None:
         if not self.jurisdiction and not self.program:

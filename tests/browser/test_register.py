@@ -44,7 +44,7 @@ def test_register_filter_by_borrower_name(page: Page, live_server, book, make_us
     # then only that borrower's loan is listed, with its amount in his locale
     expect(page.locator("#register-table tbody tr")).to_have_count(1)
     assert _loan_numbers(page) == [book["target"]]
-    expect(page.locator("#register-table tbody tr td.num")).to_have_text("DKK 1,234,567.89")
+    expect(page.locator("#register-table tbody tr td.balance")).to_have_text("DKK 1,234,567.89")
     assert "q=Holm" in page.url, "the filter is in the address, so the list can be bookmarked and shared"
 
 
@@ -146,7 +146,7 @@ def test_register_in_danish_after_switching_language(page: Page, live_server, bo
     # then he stays on the same filtered list, now in Danish with Danish amounts
     expect(page.locator("h1")).to_have_text("Forfaldsregister")
     assert f"q={book['target']}" in page.url
-    expect(page.locator("#register-table tbody tr td.num")).to_have_text("1.234.567,89 kr.")
+    expect(page.locator("#register-table tbody tr td.balance")).to_have_text("1.234.567,89 kr.")
     expect(page.get_by_role("columnheader", name="Restgæld")).to_be_visible()
 
 
@@ -161,7 +161,7 @@ def test_register_and_loan_pages_accessibility_smoke_and_screenshot(
     _assert_accessible_basics(page, "en")
     # numbers are right-aligned in their column (docs/requirements.md §1: "numbers right-aligned with their
     # currency")
-    cell = page.locator("#register-table tbody tr td.num").first
+    cell = page.locator("#register-table tbody tr td.balance").first
     assert cell.evaluate("el => getComputedStyle(el).textAlign") == "right"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "register.png"), full_page=False)

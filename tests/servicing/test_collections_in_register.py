@@ -42,7 +42,7 @@ def test_reg1_the_register_shows_days_past_due_and_flags_a_loan_in_collections(c
     assert "Days past due" in html or "Dage i restance" in html
     behind_row = next(line for line in html.splitlines() if 'data-loan="C7-BEHIND"' in line)
     fine_row = next(line for line in html.splitlines() if 'data-loan="C7-FINE"' in line)
-    assert "data-in-collections" in behind_row and '<td class="num">33</td>' in behind_row
+    assert "data-in-collections" in behind_row and '<td class="num days-past-due">33</td>' in behind_row
     assert "data-in-collections" not in fine_row and "in-collections" not in fine_row
 
 
