@@ -306,6 +306,45 @@ def _walk(
         )
 
 
+# How many of the book's newest loans are read to find each office's newest one in a single scan (issue 9,
+# target 7: one query per office sorted the whole book seven times, 23 s at a million loans).
+NEWEST_PREFIX = 2000
+
+
+def _newest_mortgage_per_office(seeded, offices: list[Office]) -> dict[int, Loan]:
+    """Each office's newest active loan on a property of a person (a CPR number), by (-origination_date, id).
+
+    The book's newest loans in that order, whatever their office, are a prefix of every office's own order: the
+    first of an office among them is that office's newest. An office with none among them (a small book, or
+    an office with few loans) is looked up on its own, so the answer is the same as one query per office.
+    """
+    person = r"^[0-9]{6}-[0-9]{4}$"
+    candidates = seeded.filter(status="active", property__isnull=False).order_by("-origination_date", "id")
+    prefix = list(candidates.values_list("id", flat=True)[:NEWEST_PREFIX])
+    loans = Loan.objects.filter(id__in=prefix, borrower__national_id__regex=person).select_related(
+        "borrower", "property"
+    )
+    by_id = {loan.id: loan for loan in loans}
+    book: dict[int, Loan] = {}
+    for loan_id in prefix:
+        loan = by_id.get(loan_id)
+        if loan is not None:
+            book.setdefault(loan.office_id, loan)
+    if (
+        len(prefix) == NEWEST_PREFIX
+    ):  # the prefix is not the whole book: an office missing from it may have one
+        for office in offices:
+            if office.pk not in book:
+                newest = (
+                    candidates.filter(office=office, borrower__national_id__regex=person)
+                    .select_related("borrower", "property")
+                    .first()
+                )
+                if newest is not None:
+                    book[office.pk] = newest
+    return {office.pk: book[office.pk] for office in offices if office.pk in book}
+
+
 def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger: bool) -> str:
     """Applications in every state across the demo offices (see the module docstring)."""
     from loanregister.management.commands.create_demo_users import demo_staff_profiles_assign
@@ -332,21 +371,7 @@ def demo_applications_seed(*, loan_ids, today: datetime.date, seed: int, ledger:
         .order_by("id")
         .values_list("borrower__name", "borrower__national_id")[:400]
     )
-    book = {}
-    for office in offices:
-        newest = (
-            seeded.filter(
-                office=office,
-                status="active",
-                property__isnull=False,
-                borrower__national_id__regex=r"^[0-9]{6}-[0-9]{4}$",
-            )
-            .select_related("borrower", "property")
-            .order_by("-origination_date", "id")
-            .first()
-        )
-        if newest is not None:
-            book[office.pk] = newest
+    book = _newest_mortgage_per_office(seeded, offices)
     made = 0
     for office_index, office in enumerate(offices):
         processor = _staff(office, LPO_PROCESSOR if office.kind == OfficeKind.LPO else BRANCH_LENDER)
