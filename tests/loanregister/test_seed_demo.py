@@ -356,3 +356,29 @@ def test_apps_add_to_the_demo_book_through_a_demo_seeder(monkeypatch):
     assert sorted(ids) == sorted(Loan.objects.values_list("id", flat=True))
     assert (today, seed, ledger) == (TODAY, 3, False)
     assert "test_extra: 25 loans seen" in out.getvalue()
+
+
+def _events() -> list[tuple]:
+    return list(RegisterEvent.objects.order_by("id").values_list())
+
+
+@pytest.mark.parametrize("bulk_load_threshold", [0, 10**9], ids=["bulk", "plain"])
+def test_reg1_seeded_register_events_are_what_a_whole_book_sync_makes(bulk_load_threshold):
+    """The seed writes the new loans' register events chunk by chunk (a plain INSERT behind the COPYs) and
+    rebuilds the aggregate; a whole-book sync afterwards finds nothing to change."""
+    from loanregister.demo import seed_demo_book
+    from loanregister.register_sums import register_sums_drift
+    from loanregister.services import register_events_sync
+
+    # given a book seeded in two chunks, some borrowers marked do-not-contact
+    seed_demo_book(
+        loans=600, seed=4, today=TODAY, chunk_size=300, bulk_load_threshold=bulk_load_threshold, ledger=False
+    )
+    seeded = _events()
+    assert Borrower.objects.filter(do_not_contact=True, loans__status="active").exists()
+    assert {kind for _id, _loan, kind, *rest in seeded} == {"maturity", "rate_reset", "interest_only_end"}
+    # when the whole book is synced
+    register_events_sync()
+    # then no event changed, none was added or deleted, and the aggregate agrees with the events
+    assert _events() == seeded
+    assert register_sums_drift() == []
