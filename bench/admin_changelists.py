@@ -362,7 +362,7 @@ def main() -> int:
         username="admin-bench", defaults={"is_staff": True, "is_superuser": True}
     )
     client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "testserver")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
 
     lists = changelists()
     only = [name.strip() for name in args.only.split(",") if name.strip()]

@@ -399,7 +399,7 @@ def main() -> int:
     today = timezone.localdate()
     user = get_user_model().objects.get(username="retention-team")  # view + export, like a campaign user
     client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "testserver")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM loanregister_loan")

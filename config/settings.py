@@ -65,7 +65,9 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend reading the user with their preference and all their permissions in one statement
+    # each (loanregister/auth.py)
+    "loanregister.auth.RegisterModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
