@@ -8,12 +8,38 @@ active: a letter to a Danish borrower says 9.499,22 kr. though the clerk who pri
 """
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
 from django.utils import translation
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 
 register = template.Library()
+_CENT = Decimal("0.01")
+
+
+@lru_cache(maxsize=16)
+def _separators(language: str) -> tuple[str, str] | None:
+    """The language's decimal and thousand separators when it groups by three (both of ours do), else None: a
+    grouping Python's own format cannot write goes through Django's number_format."""
+    with translation.override(language):
+        if get_format("NUMBER_GROUPING") != 3:
+            return None
+        return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+
+
+def _grouped(value: Decimal, language: str) -> str:
+    """`value` (two decimals) grouped in `language`: Python's own `format` with the separators swapped, about ten
+    times faster than number_format (a register page writes ~80 amounts; issue 9, target 1)."""
+    separators = _separators(language)
+    if separators is None:
+        with translation.override(language):
+            return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    decimal, thousand = separators
+    text = format(value, ",.2f")
+    if (decimal, thousand) == (".", ","):
+        return text
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousand)
 
 
 def format_money(amount, currency: str = "DKK", *, language: str | None = None) -> str:
@@ -24,16 +50,13 @@ def format_money(amount, currency: str = "DKK", *, language: str | None = None) 
     except (InvalidOperation, ValueError):
         return str(amount)
     currency = (currency or "").upper()
-    value = value.quantize(Decimal("0.01"))
+    if not value.is_finite():
+        return str(amount)
+    value = value.quantize(_CENT)
     if value == 0:
         value = abs(value)  # never "-0,00"
-    active = (translation.get_language() or "da").split("-")[0]
-    language = (language or active).split("-")[0]
-    if language == active:  # no override (an activation per amount) for the page's own language
-        number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    else:
-        with translation.override(language):
-            number = number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    language = (language or translation.get_language() or "da").split("-")[0]
+    number = _grouped(value, language)
     if language == "da":
         return f"{number} kr." if currency == "DKK" else f"{number} {currency}".rstrip()
     return f"{currency} {number}".lstrip()

@@ -48,6 +48,7 @@ def _filter_fields_html(filterset) -> str | None:
     if not filterset.is_valid():
         return None
     form = filterset.form
+    officers = list(officer_options())
     key = hashlib.sha256(
         repr(
             (
@@ -55,12 +56,14 @@ def _filter_fields_html(filterset) -> str | None:
                 [(name, filterset.data.getlist(name)) for name in form.fields],
                 [(o.pk, o.code, o.name) for o in form.fields["office"].queryset],
                 [(o.pk, o.code, o.name) for o in form.fields["servicer"].queryset],
-                list(officer_options()),
+                officers,
             )
         ).encode()
     ).hexdigest()
     html = _FILTER_FIELDS_HTML.get(key)
     if html is None:
+        # the officers' datalist offers what the key was made of, read once (the widget would read it again)
+        form.fields["officer"].widget.options = lambda: officers
         html = render_to_string("loanregister/_register_filter_fields.html", {"filter": filterset})
         _FILTER_FIELDS_HTML[key] = html
         while len(_FILTER_FIELDS_HTML) > _FILTER_FIELDS_HTML_SIZE:

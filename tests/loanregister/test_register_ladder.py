@@ -208,3 +208,20 @@ def test_reg1_ladder_balances_are_short_in_the_readers_language(amount, english)
         assert danish.split(" ")[0] == english.split(" ")[0].replace(",", "#").replace(".", ",").replace(
             "#", "."
         )
+
+
+def test_reg1_the_ladders_month_names_follow_the_language_of_each_page(client, two_months):
+    """The month labels are kept in the process's memory by language (issue 9): a Danish page after an English
+    one says januar, not January, and the amounts follow too."""
+    client.force_login(make.user("officer", "loan_officer"))
+    pages = {}
+    for language in ("en", "da", "en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get(PAGE_URL, HALF_YEAR)
+        assert response.status_code == 200
+        pages.setdefault(language, []).append(response.content.decode())
+    english, danish = pages["en"][-1], pages["da"][0]
+    assert "January 2030" in english and "januar 2030" not in english
+    assert "januar 2030" in danish and "January 2030" not in danish
+    assert "1.000.000,00 kr." in danish and "DKK 1,000,000.00" in english
+    assert "January 2030" in pages["en"][0]
