@@ -157,15 +157,29 @@ def _line_formatter(model: type[models.Model], fields: list[str], extra_text: st
             code = f"e({value})"
         elif kind == "BooleanField":
             code = f"b[{value}]"
-        elif kind == "DateTimeField":
-            code = f"{value}.isoformat()"
+        elif kind == "DateTimeField":  # the seed's rows share one timestamp: printed once, while it repeats
+            code = f"(q[1] if {value} is q[0] else z({value}))"
         else:
             code = f"t({value})"
         if field.null:
             code = f"(n if {value} is None else {code})"
         parts.append("{" + code + "}")
     source = 'lambda r: f"' + "\\t".join(parts) + '{x}\\n"'
-    namespace = {"e": _escaped, "b": {True: "t", False: "f"}, "t": _copy_text, "n": r"\N", "x": extra_text}
+    last = [None, ""]  # the timestamp printed last, and how
+
+    def timestamp(value: datetime.datetime) -> str:
+        last[:] = [value, value.isoformat()]
+        return last[1]
+
+    namespace = {
+        "e": _escaped,
+        "b": {True: "t", False: "f"},
+        "t": _copy_text,
+        "n": r"\N",
+        "x": extra_text,
+        "q": last,
+        "z": timestamp,
+    }
     return eval(source, namespace)  # noqa: S307 -- built above from the model's own field list
 
 
