@@ -2,9 +2,10 @@
 
 `seed_demo_book` sets up the reference data (offices, servicers, loan officers, EUR rates) through the ORM,
 then generates borrowers, properties, loans and their servicer assignments in chunks from one
-`random.Random(seed)` stream and writes each chunk with COPY (psycopg2 `copy_expert`). Register events come
-from one set-based `register_events_sync()` for the whole book. Loan history rows are not written: a seeded
-book has no past edits.
+`random.Random(seed)` stream and writes each chunk with COPY (psycopg2 `copy_expert`), followed by the chunk's
+register events (a plain INSERT … SELECT, as `register_events_sync` would write them for new loans); the
+register's aggregate is rebuilt once at the end. Loan history rows are not written: a seeded book has no past
+edits.
 
 The same seed and `today` give the same rows (ids and creation timestamps aside); nothing reads the global RNG,
 the clock (except the default `today`) or uuid4.
