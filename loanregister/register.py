@@ -267,11 +267,14 @@ class Totals:
         return max((m.events for m in self.months), default=0)
 
 
+def _cache_key(kind: str, sql: str, params, version: int) -> str:
+    digest = hashlib.sha256(repr((sql, [str(p) for p in params])).encode()).hexdigest()
+    return f"register-{kind}:{version}:{digest}"
+
+
 def _cached(kind: str, sql: str, params, compute):
     """`compute()`, cached in the shared cache under the register's version and the query (see register_cache)."""
-    version = register_cache.current_version()
-    digest = hashlib.sha256(repr((sql, [str(p) for p in params])).encode()).hexdigest()
-    key = f"register-{kind}:{version}:{digest}"
+    key = _cache_key(kind, sql, params, register_cache.current_version())
     found = cache.get(key)
     if found is None:
         found = compute()
@@ -284,7 +287,9 @@ def _daily_sums(queryset: QuerySet, limit: int, filterset: RegisterFilter | None
 
     From the maintained aggregate (register_sums) when the filter is one it answers: a few thousand rows for a
     year. Else exact, over the events, grouped by date, not month: no function per row, so PostgreSQL
-    aggregates straight from an index-only scan of (event_date, id) INCLUDE (currency, outstanding_balance).
+    aggregates straight from an index-only scan of (event_date, id) INCLUDE (currency, outstanding_balance, …).
+    The exact pass also counts the export note's do-not-contact events and files that count where
+    `do_not_contact_in` looks for it, so a cold page evaluates its filter over the events once, not twice.
     """
     answer = None
     if filterset is not None and filterset.is_bound and filterset.is_valid():
@@ -294,23 +299,50 @@ def _daily_sums(queryset: QuerySet, limit: int, filterset: RegisterFilter | None
         # (three statements and a commit) would cost on the embedded default.
         where, params = answer
         return _by_month(register_sums.daily_sums(where, params), limit)
-    inner = queryset.order_by().values("event_date", "currency", "outstanding_balance")[: limit + 1]
+    inner = queryset.order_by().values("id", "event_date", "currency", "outstanding_balance", "borrower_id")[
+        : limit + 1
+    ]
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing by construction (a refused one): no rows, no query
         return []
+    # One pass gives the sums and what the export note counts (do_not_contact_in): the filter (a name search's
+    # trigram match, the window's scan) is evaluated once, not once per figure. The do-not-contact mark is not in
+    # the keyset index the filter reads, so the filtered events meet the mark's partial index (event_date, id),
+    # not the table.
+    # The filter's window bounds the marked events read too (the planner does not carry it across the join).
+    bounds, params = "", list(params)
+    window_from, window_to = filter_window(filterset) if filterset is not None else (None, None)
+    if window_from is not None:
+        bounds += " AND marked.event_date >= %s"
+        params.append(window_from)
+    if window_to is not None:
+        bounds += " AND marked.event_date <= %s"
+        params.append(window_to)
     sql = (
-        "SELECT filtered.event_date, filtered.currency, COUNT(*), SUM(filtered.outstanding_balance)"
-        f" FROM ({sql}) filtered GROUP BY filtered.event_date, filtered.currency"
+        "SELECT filtered.event_date, filtered.currency, COUNT(*), SUM(filtered.outstanding_balance),"
+        " ARRAY_AGG(filtered.borrower_id) FILTER (WHERE marked.id IS NOT NULL)"
+        f" FROM ({sql}) filtered LEFT JOIN {RegisterEvent._meta.db_table} marked"
+        " ON marked.borrower_do_not_contact AND marked.event_date = filtered.event_date AND marked.id = filtered.id"
+        f"{bounds} GROUP BY filtered.event_date, filtered.currency"
     )
-
-    def exact() -> list[tuple]:
+    # Paging through one filter re-uses its sums: the query text and the register's version are the key.
+    version = register_cache.current_version()
+    key = _cache_key("daily-sums", sql, params, version)
+    daily = cache.get(key)
+    if daily is None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    # Paging through one filter re-uses its sums: the query text and the register's version are the key.
-    return _by_month(_cached("daily-sums", sql, params, exact), limit)
+            found = cursor.fetchall()
+        daily = [(day, currency, n, balance) for day, currency, n, balance, _marked in found]
+        to_cache = {key: daily}
+        if sum(n for _day, _ccy, n, _sum in daily) <= limit:  # the whole set was read: its count is exact
+            marked = [borrower for *_sums, borrowers in found for borrower in borrowers or ()]
+            counted_key = _do_not_contact_key(queryset, version)
+            if counted_key is not None:
+                to_cache[counted_key] = (len({b for b in marked if b is not None}), len(marked))
+        cache.set_many(to_cache, register_cache.TIMEOUT)
+    return _by_month(daily, limit)
 
 
 def _by_month(daily: list[tuple], limit: int) -> list[dict] | None:
@@ -527,7 +559,7 @@ def do_not_contact_in(*, events: QuerySet) -> DoNotContact:
     """Borrowers marked do-not-contact in the filtered list, and their events: what an export leaves out unless
     asked. One query over the partial index of the events whose borrower is marked (the mark is copied onto the
     events by register_events_sync; such borrowers are few); none for a refused filter."""
-    counted = events.order_by().filter(borrower_do_not_contact=True)  # the mark copied by the sync
+    counted = _do_not_contact_events(events)
     try:
         sql, params = counted.values("borrower_id", "id").query.sql_with_params()
     except EmptyResultSet:  # a refused filter
@@ -537,10 +569,24 @@ def do_not_contact_in(*, events: QuerySet) -> DoNotContact:
         found = counted.aggregate(borrowers=Count("borrower_id", distinct=True), events=Count("id"))
         return found["borrowers"] or 0, found["events"] or 0
 
-    # The partial index of do-not-contact events (3% of them) answers it; cached like the totals. Marking a
-    # borrower do-not-contact syncs their events, which bumps the register's version (register_cache's receiver).
+    # The partial index of do-not-contact events (3% of them) answers it; cached like the totals (the exact path's
+    # totals file it beside their sums, from the same pass: `_daily_sums`). Marking a borrower do-not-contact syncs
+    # their events, which bumps the register's version (register_cache's receiver).
     borrowers, events_left_out = _cached("do-not-contact", sql, params, count)
     return DoNotContact(borrowers=borrowers, events=events_left_out)
+
+
+def _do_not_contact_events(events: QuerySet) -> QuerySet:
+    return events.order_by().filter(borrower_do_not_contact=True)  # the mark copied by the sync
+
+
+def _do_not_contact_key(events: QuerySet, version: int) -> str | None:
+    """The cache key `do_not_contact_in(events=events)` reads at `version` (None for a refused filter)."""
+    try:
+        sql, params = _do_not_contact_events(events).values("borrower_id", "id").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return _cache_key("do-not-contact", sql, params, version)
 
 
 def filter_window(filterset: RegisterFilter) -> tuple[datetime.date | None, datetime.date | None]:

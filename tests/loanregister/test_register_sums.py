@@ -6,6 +6,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from loanregister import register, register_sums
@@ -48,6 +52,21 @@ def _book(officer):
         ),
         make.loan("S-4", office=None, officer=officer, maturity_date=TODAY + datetime.timedelta(days=900)),
         make.loan("S-5", office=odense, servicer=own, maturity_date=TODAY - datetime.timedelta(days=30)),
+        # balances on either side of a balance band's edge (1,000,000: register_sums.BALANCE_EDGES)
+        make.loan(
+            "S-6",
+            office=aarhus,
+            loan_type="adjustable",
+            outstanding_balance=Decimal("1000000.00"),
+            maturity_date=TODAY + datetime.timedelta(days=60),
+        ),
+        make.loan(
+            "S-7",
+            office=aarhus,
+            loan_type="adjustable",
+            outstanding_balance=Decimal("999999.99"),
+            maturity_date=TODAY + datetime.timedelta(days=61),
+        ),
     ]
     return {"aarhus": aarhus, "odense": odense, "own": own, "other": other, "loans": loans}
 
@@ -70,6 +89,13 @@ def _filters(book) -> list[dict]:
         {**window, "status": "active"},
         {**window, "status": "paid_off"},
         {"date_from": "", "date_to": "", "loan_type": ["fixed"], "office": str(book["aarhus"].pk)},
+        # balance bounds on a band's edge (register_sums.BALANCE_EDGES; a maximum is the edge less one øre)
+        {**window, "balance_min": "1000000"},
+        {**window, "balance_max": "999999.99"},
+        {**window, "balance_min": "1000", "balance_max": "2499.99"},
+        {**window, "loan_type": ["adjustable"], "office": str(book["aarhus"].pk), "balance_min": "1000000"},
+        {"date_from": "", "date_to": "", "balance_min": "0"},
+        {**window, "balance_min": "2500", "currency": "eur"},
     ]
 
 
@@ -82,8 +108,16 @@ def _figures(totals: register.Totals) -> tuple:
     )
 
 
+def _filterset(data: dict):
+    """The register's filter, its amounts read as English writes them (1000000.01), whatever language is active."""
+    with translation.override("en"):
+        filterset = register.register_filterset(data=data)
+        assert filterset.is_valid(), (data, filterset.errors)
+    return filterset
+
+
 def _both_ways(data: dict) -> tuple[tuple, tuple]:
-    filterset = register.register_filterset(data=data)
+    filterset = _filterset(data)
     events = register.register_events(filterset=filterset)
     window = register.filter_window(filterset)
     assert register_sums.sums_filter(filterset.form.cleaned_data) is not None, data
@@ -104,7 +138,14 @@ def test_reg3_the_aggregate_gives_the_exact_totals_and_ladder_for_a_table_of_fil
     book = _book(make_user("anna", "loan_officer"))
     # then every filter the aggregate answers gives the exact figures, and some are not empty
     _assert_in_step(book)
-    assert _both_ways({})[0][1] == 5  # S-1, S-2 maturity and rate reset, S-3 maturity and interest-only end
+    # S-1, S-2 maturity and rate reset, S-3 maturity and interest-only end, S-6 and S-7
+    assert _both_ways({})[0][1] == 7
+    # the band's edge splits S-6 (1,000,000.00, counted from 1,000,000) from S-7 (999,999.99, counted up to it)
+    assert _both_ways({"balance_min": "1000000"})[0][1] == 1
+    assert _both_ways({"balance_min": "1000000"})[0][2] == [
+        ("DKK", 1, Decimal("1000000.00"), Decimal("1000000.00"))
+    ]
+    assert _both_ways({"balance_max": "999999.99", "balance_min": "500000"})[0][1] == 4  # S-1, S-3 twice, S-7
 
 
 def test_reg3_filters_the_aggregate_cannot_answer_take_the_exact_path(make_user):
@@ -112,12 +153,15 @@ def test_reg3_filters_the_aggregate_cannot_answer_take_the_exact_path(make_user)
     book = _book(officer)
     for data in [
         {"officer": "anna"},
-        {"balance_min": "1000"},
+        {"balance_min": "1234"},  # not a band's edge
+        {
+            "balance_max": "1000000"
+        },  # "up to 1,000,000.00 inclusive" is not a band's edge (1,000,000.01 would be)
+        {"balance_min": "1000000.01"},
         {"q": "S-1"},
         {"balance_max": "5000", "office": str(book["aarhus"].pk)},
     ]:
-        filterset = register.register_filterset(data=data)
-        assert filterset.is_valid(), filterset.errors
+        filterset = _filterset(data)
         assert register_sums.sums_filter(filterset.form.cleaned_data) is None, data
     # an unknown (later) filter with a value is not answered either, whatever its name
     assert register_sums.sums_filter({"date_from": TODAY, "in_collections": True}) is None
@@ -233,3 +277,68 @@ def test_reg2_a_borrower_marked_do_not_contact_is_counted_at_once_and_unmarked_a
 
     register_events_sync(loan_ids=[loan.pk])
     assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=1, events=1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"q": "Jensen"},  # a name search: the exact path
+        {"q": "S-"},  # a loan-number prefix
+        {"officer": "anna"},
+        {"balance_min": "1234"},
+        {"balance_max": "1000000", "loan_type": ["adjustable"]},
+        {"date_from": "", "date_to": "", "q": "Jensen"},
+    ],
+)
+def test_reg2_the_exact_totals_count_the_export_note_in_the_same_pass(make_user, data):
+    # given a book with a borrower marked do-not-contact on two loans and one not marked, found by the same search
+    officer = make_user("anna", "loan_officer")
+    book = _book(officer)
+    marked = make.borrower("Jens Jensen", do_not_contact=True)
+    for number, days in (("J-1", 20), ("J-2", 400)):
+        make.loan(
+            number, borrower=marked, officer=officer, maturity_date=TODAY + datetime.timedelta(days=days)
+        )
+    make.loan("J-3", borrower=make.borrower("Ida Jensen"), maturity_date=TODAY + datetime.timedelta(days=30))
+    Loan.objects.filter(loan_number="S-2").update(borrower=marked)
+    from loanregister.services import register_events_sync
+
+    register_events_sync(loan_ids=[Loan.objects.get(loan_number="S-2").pk])
+    filterset = _filterset(data)
+    events = register.register_events(filterset=filterset)
+    assert register_sums.sums_filter(filterset.form.cleaned_data) is None, data
+    counted = events.filter(borrower_do_not_contact=True).aggregate(
+        borrowers=Count("borrower_id", distinct=True), events=Count("id")
+    )
+    # when the page's totals are computed (the exact path)
+    totals = register.register_totals(
+        queryset=events, window=register.filter_window(filterset), filterset=filterset
+    )
+    # then the export note's count is read from what that pass filed, no second query over the events
+    with CaptureQueriesContext(connection) as captured:
+        note = register.do_not_contact_in(events=events)
+    assert not [q for q in captured.captured_queries if "registerevent" in q["sql"]]
+    assert note == register.DoNotContact(borrowers=counted["borrowers"], events=counted["events"])
+    # and the totals are those of the exact query, as before
+    assert _figures(totals) == _figures(
+        register.register_totals(queryset=events, window=register.filter_window(filterset))
+    )
+    assert book["loans"]
+
+
+@override_settings(REGISTER_AGGREGATE_LIMIT=1)
+def test_reg2_over_the_limit_the_export_note_is_still_counted_whole(make_user):
+    # given a search matching more events than the limit, two of them marked do-not-contact
+    _book(None)
+    marked = make.borrower("Jens Jensen", do_not_contact=True)
+    for number, days in (("J-1", 20), ("J-2", 40)):
+        make.loan(number, borrower=marked, maturity_date=TODAY + datetime.timedelta(days=days))
+    filterset = register.register_filterset(data={"q": "Jensen"})
+    events = register.register_events(filterset=filterset)
+    # when the totals stop at the limit (not exact)
+    totals = register.register_totals(
+        queryset=events, window=register.filter_window(filterset), filterset=filterset
+    )
+    assert not totals.exact
+    # then the note still counts every marked event, not those the capped pass read
+    assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=1, events=2)
