@@ -85,11 +85,16 @@ class PaymentWaterfallAdmin(admin.ModelAdmin):
 
 @admin.register(PayoffStatement)
 class PayoffStatementAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Newest first, as payoff_admin_list holds them; a currency in its own index in the same order, so a rare one
+    pages deep without sorting (servicing 0017). Every payoff quote is kept: some 100,000 a year at a million
+    loans."""
+
     list_display = ["loan", "as_of", "good_through", "total", "currency", "issued_at", "issued_by"]
     list_filter = [CurrencyListFilter, "issued_at"]
     search_fields = ["loan__loan_number__startswith"]
     search_help_text = _("The start of the loan number.")
     list_select_related = ["loan", "issued_by"]
+    sortable_by = ["issued_at"]
 
 
 # ---------------------------------------------------------------- payment notices (SRV-2)
@@ -253,10 +258,15 @@ class TransferNoticeAdmin(BigTableAdmin, ReadOnlyAdmin):
         "channel",
         "sent_at",
     ]
-    list_filter = ["channel", NoticeLanguageListFilter, "new_servicer", "effective_date"]
+    # Each filter leads an index (column, id) in the list's order (servicing 0017). No effective date: a
+    # transfer's notices share its date, and the new servicer names the transfer as well.
+    list_filter = ["channel", NoticeLanguageListFilter, "new_servicer"]
     search_fields = ["loan__loan_number__startswith", "borrower__name"]  # name: any part (trigram index)
     search_help_text = _("The start of the loan number, or any part of the borrower's name.")
     list_select_related = ["loan", "borrower", "old_servicer", "new_servicer"]
+    # Newest first by the primary key: a servicing transfer writes its notices in one go, 100,000 and more at
+    # once, and the model's order ("transfer", the transfer's own order) is a join no index answers.
+    ordering = ["-id"]
 
 
 # ---------------------------------------------------------------- documents
@@ -459,20 +469,43 @@ class ReminderAdmin(BigTableAdmin, ReadOnlyAdmin):
         "amount_past_due",
         "delivered_at",
     ]
-    list_filter = ["state", "channel"]
+    # state and channel: each leads an index (column, id) in the list's order; the date leads reminder_export
+    list_filter = ["state", "channel", "business_date"]
     search_fields = ["loan__loan_number__startswith"]
     search_help_text = _("The start of the loan number.")
     list_select_related = ["loan", "step"]
-    ordering = ["-business_date", "-loan_id", "-due_date", "-step_days"]
+    # Newest first by the primary key (a night's run writes its reminders together): a first night at a million
+    # loans records 330,000 (docs/collections.md), and the model's order ends in step_days, which no index holds
+    # together with the id, so a deep page would read the table to sort it.
+    ordering = ["-id"]
+
+
+class DelinquencyBucketListFilter(admin.SimpleListFilter):
+    """The bucket, from the buckets' own table (reference data), not `SELECT DISTINCT bucket` over the rows."""
+
+    title = _("bucket")
+    parameter_name = "bucket__exact"
+    field_name = "bucket"  # leads delinquency_bucket_days
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in DelinquencyBucket.objects.values_list("code", flat=True)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(bucket=self.value()) if self.value() else queryset
 
 
 @admin.register(LoanDelinquency)
-class LoanDelinquencyAdmin(ReadOnlyAdmin):
+class LoanDelinquencyAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """One row per loan behind: 42,780 at a million loans with 5% in arrears (docs/collections.md), twice that in
+    a bad year. Most behind first, as delinquency_admin_list holds them (servicing 0017)."""
+
     list_display = ["loan", "days_past_due", "bucket", "amount_past_due", "fees_due", "currency", "as_of"]
-    list_filter = ["bucket", CurrencyListFilter]
+    list_filter = [DelinquencyBucketListFilter, CurrencyListFilter]
     search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
     list_select_related = ["loan"]
-    show_full_result_count = False
+    sortable_by = ["days_past_due"]
+    ordering = ["-days_past_due", "-loan_id"]  # one direction: a backward scan of delinquency_admin_list
 
 
 @admin.register(CollectionCase)
@@ -493,15 +526,43 @@ class CollectorRuleAdmin(admin.ModelAdmin):
     search_fields = ["collector__username", "bucket"]
 
 
+class CollectionsContactSourceListFilter(admin.SimpleListFilter):
+    """Made by a reminder, or logged by a collector (no reminder): the latter through the partial index
+    collections_contact_by_hand (servicing 0017), the former most of the rows."""
+
+    title = _("made by")
+    parameter_name = "reminder__isnull"
+    field_name = "reminder"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("a reminder")), ("1", _("a collector"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(reminder__isnull=self.value() == "1")
+        return queryset
+
+
 @admin.register(CollectionsContact)
-class CollectionsContactAdmin(ReadOnlyAdmin):
+class CollectionsContactAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """One row per contact of collections, most of them the reminders delivered (100,000 on a first night at a
+    million loans): newest first by the primary key. Searched through the contact's loan, which every contact of
+    collections has (a reminder's contact has no case). No filter on the contact's channel: the contact log has no
+    index on it, and a rare channel would read the log."""
+
     list_display = ["contact", "case", "reminder"]
-    list_filter = ["contact__channel"]
-    search_fields = ["case__loan__loan_number__startswith"]
+    list_filter = [CollectionsContactSourceListFilter]
+    search_fields = ["contact__loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
+    list_select_related = ["contact__borrower", "case__loan", "reminder"]
+    ordering = ["-id"]
 
 
 @admin.register(PromiseToPay)
-class PromiseToPayAdmin(ReadOnlyAdmin):
+class PromiseToPayAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Promises are kept for good, a few for each case: past 100,000 in a few years at a million loans. In the
+    model's order (due_on, id), which promise_admin_list holds; the state in its own index in that order."""
+
     list_display = [
         "loan",
         "promised_on",
@@ -514,7 +575,9 @@ class PromiseToPayAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state", "due_on"]
     search_fields = ["loan__loan_number__startswith"]
+    search_help_text = _("The start of the loan number.")
     list_select_related = ["loan", "created_by"]
+    sortable_by = ["due_on"]
 
 
 @admin.register(HardshipAssessment)

@@ -88,7 +88,12 @@ class LoanDelinquency(models.Model):
         verbose_name = _("loan delinquency")
         verbose_name_plural = _("loan delinquency")
         ordering = ["-days_past_due", "loan_id"]
-        indexes = [models.Index(fields=["bucket", "days_past_due"], name="delinquency_bucket_days")]
+        indexes = [
+            models.Index(fields=["bucket", "days_past_due"], name="delinquency_bucket_days"),
+            # the admin's list, most behind first, and its currency filter in that order (BigTableAdmin)
+            models.Index(fields=["days_past_due", "loan"], name="delinquency_admin_list"),
+            models.Index(fields=["currency", "days_past_due", "loan"], name="delinquency_currency_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.days_past_due}"
@@ -214,6 +219,9 @@ class Reminder(models.Model):
         indexes = [
             models.Index(fields=["business_date", "loan", "due_date", "step_days"], name="reminder_export"),
             models.Index(fields=["loan", "due_date", "step_days"], name="reminder_loan_due"),
+            # the admin's filters in its order, newest first by id (BigTableAdmin)
+            models.Index(fields=["state", "id"], name="reminder_state_list"),
+            models.Index(fields=["channel", "id"], name="reminder_channel_list"),
         ]
 
     def __str__(self) -> str:
@@ -328,6 +336,13 @@ class CollectionsContact(models.Model):
         verbose_name = _("collections contact")
         verbose_name_plural = _("collections contacts")
         ordering = ["-id"]
+        indexes = [
+            # the admin's "logged by a collector" filter, newest first (BigTableAdmin): the few contacts without
+            # a reminder
+            models.Index(
+                fields=["id"], condition=Q(reminder__isnull=True), name="collections_contact_by_hand"
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.contact_id)
@@ -373,6 +388,11 @@ class PromiseToPay(models.Model):
         verbose_name = _("promise to pay")
         verbose_name_plural = _("promises to pay")
         ordering = ["due_on", "id"]
+        indexes = [
+            # the admin's list in this order, and its state filter in the same order (BigTableAdmin)
+            models.Index(fields=["due_on", "id"], name="promise_admin_list"),
+            models.Index(fields=["state", "due_on", "id"], name="promise_state_list"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive"),
             models.CheckConstraint(

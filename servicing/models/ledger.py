@@ -302,6 +302,11 @@ class PayoffStatement(models.Model):
         verbose_name = _("payoff statement")
         verbose_name_plural = _("payoff statements")
         ordering = ["-issued_at", "-id"]
+        indexes = [
+            # the admin's list in this order (read backward), and its currency filter in it (BigTableAdmin)
+            models.Index(fields=["issued_at", "id"], name="payoff_admin_list"),
+            models.Index(fields=["currency", "issued_at", "id"], name="payoff_currency_list"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(good_through__gte=models.F("as_of")), name="payoff_good_through_after_as_of"

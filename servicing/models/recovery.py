@@ -144,6 +144,12 @@ class TransferNotice(models.Model):
                 fields=["transfer", "loan", "borrower"], name="one_transfer_notice_per_borrower"
             )
         ]
+        indexes = [
+            # the admin's filters in its order, newest first by id (BigTableAdmin)
+            models.Index(fields=["channel", "id"], name="transfer_notice_channel_list"),
+            models.Index(fields=["language", "id"], name="transfer_notice_lang_list"),
+            models.Index(fields=["new_servicer", "id"], name="transfer_notice_servicer_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan} {self.borrower} {self.effective_date}"
