@@ -28,8 +28,28 @@ from django.utils import timezone
 import common.admin as common_admin
 from common.admin import BigTableAdmin
 from common.models import ExportLog, ImportRun, JobRun, OutboxMessage
-from loanregister.models import ContactLog, Lead, Loan, RegisterEvent, ServicerAssignment
-from servicing.models import PaymentNotice, Posting
+from loanregister.models import (
+    Campaign,
+    CampaignMember,
+    ContactLog,
+    Lead,
+    Loan,
+    RegisterEvent,
+    ServicerAssignment,
+)
+from servicing.models import (
+    CollectionCase,
+    CollectionsContact,
+    LoanDelinquency,
+    PaymentNotice,
+    PayoffStatement,
+    Posting,
+    PromiseToPay,
+    Reminder,
+    ReminderStep,
+    ServicingTransfer,
+    TransferNotice,
+)
 
 from .loanregister.register_support import borrower, loan, servicer
 
@@ -48,6 +68,14 @@ BIG = {
     "loanregister.Lead": ["l-big-0001", "root"],
     "loanregister.ContactLog": ["L-BIG-000", "jensen"],
     "common.OutboxMessage": ["reminder:1"],
+    # later issues' tables (collections, payoffs, transfers, campaigns)
+    "servicing.Reminder": ["l-big-0001"],
+    "servicing.CollectionsContact": ["L-BIG-000"],
+    "servicing.PromiseToPay": ["L-BIG-0002"],
+    "servicing.LoanDelinquency": ["L-BIG-000"],
+    "servicing.PayoffStatement": ["l-big-0003"],
+    "servicing.TransferNotice": ["L-BIG-000", "jensen"],
+    "loanregister.CampaignMember": ["L-BIG-0001", "jensen"],
 }
 ROWS = 12  # of each big model
 PER_PAGE = 2
@@ -76,6 +104,17 @@ def small_pages(monkeypatch):
 def book(db, superuser_client):
     """ROWS of each big model, then ANALYZE, so PostgreSQL's estimate of each table is what it holds."""
     other = servicer("LSD", name="Lån & Spar Servicing")
+    steps = list(ReminderStep.objects.filter(loan_type="").order_by("days")[:3])
+    transfer = ServicingTransfer.objects.create(
+        to_servicer=other, effective_date=datetime.date(2026, 12, 1), loan_count=ROWS
+    )
+    campaign = Campaign.objects.create(
+        name="Rentetilpasning 2027",
+        channel="mailing",
+        state="frozen",
+        frozen_on=datetime.date(2026, 11, 1),
+        created_by=superuser_client.user,
+    )
     for n in range(ROWS):
         the_loan = loan(
             f"L-BIG-{n:04d}",
@@ -149,6 +188,85 @@ def book(db, superuser_client):
             kind="celery_task" if n % 2 else "collection_reminder",
             key=f"reminder:{n}",
             state="failed" if n == 4 else "pending",
+        )
+        step = steps[n % len(steps)]
+        reminder = Reminder.objects.create(
+            loan=the_loan,
+            due_date=datetime.date(2026, 10, 1),
+            step=step,
+            step_days=step.days,
+            state="skipped" if n % 4 == 0 else "sent",
+            channel="" if n % 4 == 0 else step.channel,
+            business_date=datetime.date(2026, 11, 1 + n),
+            amount_past_due=Decimal("110.00"),
+            currency=the_loan.currency,
+        )
+        case = CollectionCase.objects.create(loan=the_loan, opened_on=datetime.date(2026, 10, 15))
+        contact = ContactLog.objects.create(
+            borrower=the_loan.borrower,
+            loan=the_loan,
+            channel="letter",
+            direction="out",
+            purpose="collections",
+            contacted_on=datetime.date(2026, 11, 1 + n),
+            outcome="sent",
+        )
+        CollectionsContact.objects.create(contact=contact, case=case, reminder=reminder if n % 3 else None)
+        PromiseToPay.objects.create(
+            case=case,
+            loan=the_loan,
+            promised_on=datetime.date(2026, 11, 1),
+            due_on=datetime.date(2026, 11, 10 + n),
+            amount=Decimal("110.00"),
+            currency=the_loan.currency,
+            state="broken" if n == 6 else "open",
+        )
+        LoanDelinquency.objects.create(
+            loan=the_loan,
+            as_of=datetime.date(2026, 11, 29),
+            oldest_unpaid_due_date=datetime.date(2026, 10, 1),
+            days_past_due=10 + 7 * n,
+            amount_past_due=Decimal("110.00"),
+            fees_due=Decimal("0"),
+            currency=the_loan.currency,
+            bucket="30-59" if n == 3 else "1-29",
+        )
+        PayoffStatement.objects.create(
+            loan=the_loan,
+            as_of=datetime.date(2026, 11, 29),
+            good_through=datetime.date(2026, 12, 15),
+            currency=the_loan.currency,
+            interest_rate=Decimal("4.5"),
+            interest_from=datetime.date(2026, 11, 1),
+            interest_days=28,
+            principal=Decimal("1000.00"),
+            interest_due=Decimal("0"),
+            accrued_interest=Decimal("3.50"),
+            per_diem=Decimal("0.13"),
+            fees=Decimal("0"),
+            escrow_balance=Decimal("0"),
+            suspense=Decimal("0"),
+            total=Decimal("1003.50"),
+            issued_by=superuser_client.user,
+        )
+        TransferNotice.objects.create(
+            transfer=transfer,
+            loan=the_loan,
+            borrower=the_loan.borrower,
+            old_servicer=the_loan.servicer or other,
+            new_servicer=other,
+            effective_date=transfer.effective_date,
+            language="en" if n == 7 else "da",
+            channel="letter" if n % 3 else "email",
+            subject="Ny servicer",
+            body="...",
+        )
+        CampaignMember.objects.create(
+            campaign=campaign,
+            loan=the_loan,
+            borrower=the_loan.borrower,
+            event_date=the_loan.maturity_date,
+            reason="do_not_contact" if n == 2 else "",
         )
     with connection.cursor() as cursor:
         for label in BIG:
