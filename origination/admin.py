@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import ReadOnlyAdmin
+from common.admin import BigTableAdmin, ReadOnlyAdmin
 
 from .models import (
     Applicant,
@@ -75,9 +75,13 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class ApplicationAdmin(BigTableAdmin, ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read-only: an application moves only through its workflow (origination/services.py). The actions call
-    the services, which refuse what the user's role and office may not do."""
+    the services, which refuse what the user's role and office may not do.
+
+    A book of a million loans takes in some 100,000 applications a year, each with its applicants, documents,
+    transitions and messages (kept for good): big tables' admins (common.admin.BigTableAdmin), newest first. The
+    applications' own order and their state filter in it: origination 0003."""
 
     list_display = [
         "number",
@@ -90,7 +94,11 @@ class ApplicationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
         "loan",
     ]
     list_filter = ["state", "office", "product"]
-    search_fields = ["number", "applicants__borrower__name", "loan__loan_number"]
+    # the number and the loan number by their start (pattern indexes), a name by any part (trigram index)
+    search_fields = ["number__startswith", "applicants__borrower__name", "loan__loan_number__startswith"]
+    search_help_text = _(
+        "The start of the application's or the loan's number, or any part of an applicant's name."
+    )
     list_select_related = ["office", "product", "loan"]
     inlines = [ApplicantInline, TransitionInline]
     actions = ["decline_selected", "withdraw_selected"]
@@ -129,7 +137,10 @@ class ApplicationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ApplicationDocument)
-class ApplicationDocumentAdmin(ReadOnlyAdmin):
+class ApplicationDocumentAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Several documents an application (its checklist): newest first, by the primary key. No content type filter
+    (a SELECT DISTINCT, and no index) nor a search in file names: found by the application."""
+
     list_display = [
         "application",
         "item",
@@ -139,28 +150,62 @@ class ApplicationDocumentAdmin(ReadOnlyAdmin):
         "check_state",
         "uploaded_at",
     ]
-    list_filter = ["check_state", "content_type"]
-    search_fields = ["application__number", "original_name"]
+    list_filter = ["check_state"]
+    search_fields = ["application__number__startswith"]
+    search_help_text = _("The start of the application's number.")
+    list_select_related = ["application", "item"]
+    ordering = ["-id"]
     exclude = ["file"]  # served only by the application's download view, to those allowed
 
 
 @admin.register(ApplicationTransition)
-class ApplicationTransitionAdmin(ReadOnlyAdmin):
+class ApplicationTransitionAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Five to ten moves an application: newest first, by the primary key (the model's order sorts by the
+    application's own order, a join). Each filter leads an index (state, id); no search in the reasons, which no
+    index holds."""
+
     list_display = ["application", "from_state", "to_state", "at", "by", "reason"]
     list_filter = ["to_state", "from_state"]
-    search_fields = ["application__number", "reason"]
+    search_fields = ["application__number__startswith"]
+    search_help_text = _("The start of the application's number.")
+    list_select_related = ["application", "by"]
+    ordering = ["-id"]
 
 
 @admin.register(ApplicationMessage)
-class ApplicationMessageAdmin(ReadOnlyAdmin):
+class ApplicationMessageAdmin(BigTableAdmin, ReadOnlyAdmin):
+    """Newest first, by the primary key. The filters are the contact log's columns, through a join: the log has
+    no index on them (a rare channel reads the messages), but each page is still bounded. No search in the notes,
+    which no index holds."""
+
     list_display = ["application", "contact"]
     list_filter = ["contact__channel", "contact__direction"]
-    search_fields = ["application__number", "contact__note"]
+    search_fields = ["application__number__startswith"]
+    search_help_text = _("The start of the application's number.")
+    list_select_related = ["application", "contact__borrower"]
+    ordering = ["-id"]
+
+
+class ApplicantPositionListFilter(admin.SimpleListFilter):
+    """First or second applicant, from the two there can be, not `SELECT DISTINCT position`."""
+
+    title = _("applicant")
+    parameter_name = "position__exact"
+    field_name = "position"  # leads applicant_position_list
+
+    def lookups(self, request, model_admin):
+        return [("1", _("first")), ("2", _("second"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(position=self.value()) if self.value() in ("1", "2") else queryset
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(ReadOnlyAdmin):
+class ApplicantAdmin(BigTableAdmin, ReadOnlyAdmin):
     list_display = ["application", "position", "borrower", "yearly_income", "debts"]
-    list_filter = ["position"]
-    search_fields = ["application__number", "borrower__name"]
+    list_filter = [ApplicantPositionListFilter]
+    search_fields = ["application__number__startswith", "borrower__name"]  # name: any part (trigram index)
+    search_help_text = _("The start of the application's number, or any part of the applicant's name.")
+    list_select_related = ["application", "borrower"]
     raw_id_fields = ["borrower"]
+    ordering = ["-id"]  # newest first; the model's order sorts by the application's own order, a join

@@ -286,6 +286,9 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["office", "state", "state_entered_at"], name="application_pipeline"),
             models.Index(fields=["state", "last_activity_at"], name="application_activity"),
+            # the admin's list in this order (read backward), and its state filter in it (BigTableAdmin)
+            models.Index(fields=["created_at", "id"], name="application_admin_list"),
+            models.Index(fields=["state", "created_at", "id"], name="application_state_list"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -330,6 +333,9 @@ class Applicant(models.Model):
             models.UniqueConstraint(fields=["application", "position"], name="applicant_position_once"),
             models.UniqueConstraint(fields=["application", "borrower"], name="applicant_borrower_once"),
         ]
+        indexes = [
+            models.Index(fields=["position", "id"], name="applicant_position_list")
+        ]  # the admin's filter
 
     def __str__(self) -> str:
         return f"{self.application} {self.position}: {self.borrower}"
@@ -380,6 +386,9 @@ class ApplicationDocument(models.Model):
         verbose_name = _("application document")
         verbose_name_plural = _("application documents")
         ordering = ["application", "item__position", "id"]
+        indexes = [
+            models.Index(fields=["check_state", "id"], name="application_doc_check_list")
+        ]  # admin filter
 
     def __str__(self) -> str:
         return f"{self.application} {self.item}: {self.original_name}"
@@ -403,6 +412,10 @@ class ApplicationTransition(models.Model):
         verbose_name = _("application transition")
         verbose_name_plural = _("application transitions")
         ordering = ["application", "at", "id"]
+        indexes = [  # the admin's filters, newest first by id (BigTableAdmin)
+            models.Index(fields=["to_state", "id"], name="application_transition_to"),
+            models.Index(fields=["from_state", "id"], name="application_transition_from"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application}: {self.from_state or '-'} → {self.to_state}"
