@@ -5,8 +5,9 @@
 
 The database must hold a seeded book (`manage.py seed_demo --loans 1000000 --without-ledger`, see
 docs/benchmarks.md); the script neither creates nor drops it. `--fill` first adds synthetic rows, by SQL, to the
-big tables a seed without ledger leaves empty (postings, payment notices, the export, import and job logs), so that
-every changelist of issue 9 is measured on more than 100,000 rows.
+big tables a seed without ledger leaves empty (postings, payment notices, the export, import and job logs; and the
+later issues' reminders, loans behind, payoff statements, transfer notices and campaign members), so that every
+changelist of issue 9 is measured on more than 100,000 rows (the loans behind: 50,000, one in twenty).
 
 For each big changelist it times, server-side through Django's test Client with a signed-in superuser
 (`force_login`; whole request: middleware, session, admin view, template; `DEBUG=false`): page 1, a deep page
@@ -131,6 +132,80 @@ FILL_SQL = {
                             ('escrow_disbursements')) j(job)
         ON CONFLICT DO NOTHING
     """,
+    # The later issues' big tables (collections, payoffs, transfers, campaigns). Reminders: a first night's worth
+    # (docs/collections.md: 330,000 recorded), one step of the default ladder for every third loan.
+    "servicing_reminder": """
+        INSERT INTO servicing_reminder (loan_id, due_date, step_id, step_days, state, channel, business_date,
+            amount_past_due, currency, language, recipient, created_at, delivered_at)
+        SELECT l.id, date_trunc('month', CURRENT_DATE)::date - 31 * (1 + l.id % 3)::int, s.id, s.days,
+               CASE WHEN l.id % 7 = 0 THEN 'skipped' ELSE 'sent' END,
+               CASE WHEN l.id % 7 = 0 THEN '' ELSE s.channel END,
+               CURRENT_DATE - (l.id % 90)::int, round(l.principal * 0.005, 2), l.currency,
+               CASE WHEN l.id % 33 = 0 THEN 'en' ELSE 'da' END, '', now(),
+               CASE WHEN l.id % 7 <> 0 THEN now() END
+          FROM loanregister_loan l
+          JOIN (SELECT id, days, channel, row_number() OVER (ORDER BY days) - 1 AS n,
+                       count(*) OVER () AS steps
+                  FROM servicing_reminderstep WHERE loan_type = '') s ON s.n = l.id % s.steps
+         WHERE l.id % 3 = 0
+    """,
+    # Loans behind: one in twenty (the demo's arrears are about 5%), in the default buckets.
+    "servicing_loandelinquency": """
+        INSERT INTO servicing_loandelinquency (loan_id, as_of, oldest_unpaid_due_date, days_past_due,
+            amount_past_due, fees_due, currency, bucket)
+        SELECT l.id, CURRENT_DATE, CURRENT_DATE - (1 + l.id % 130)::int, (1 + l.id % 130)::int,
+               round(l.principal * 0.005, 2), 0, l.currency,
+               CASE WHEN l.id % 130 < 29 THEN '1-29' WHEN l.id % 130 < 59 THEN '30-59'
+                    WHEN l.id % 130 < 89 THEN '60-89' ELSE '90+' END
+          FROM loanregister_loan l
+         WHERE l.id % 20 = 0
+        ON CONFLICT DO NOTHING
+    """,
+    # Payoff quotes: one for every eighth loan (some 125,000), issued over the last year.
+    "servicing_payoffstatement": """
+        INSERT INTO servicing_payoffstatement (loan_id, requested_by, as_of, good_through, currency, interest_rate,
+            day_count, interest_from, interest_days, principal, interest_due, accrued_interest, per_diem, fees,
+            escrow_balance, suspense, total, issued_at, issued_by_id)
+        SELECT l.id, '', CURRENT_DATE - (l.id % 365)::int, CURRENT_DATE - (l.id % 365)::int + 14, l.currency,
+               4.5, '30E/360', CURRENT_DATE - (l.id % 365)::int - 20, 20, l.outstanding_balance, 0, 10, 0.5, 0,
+               0, 0, l.outstanding_balance + 10, now() - make_interval(mins => (l.id % 525600)::int), NULL
+          FROM loanregister_loan l
+         WHERE l.id % 8 = 0
+    """,
+    # One servicing transfer of every fifth loan (200,000 notices) to the third-party servicer.
+    "servicing_transfernotice": """
+        WITH own AS (SELECT id FROM loanregister_servicer ORDER BY is_own DESC, id LIMIT 1),
+             other AS (SELECT id FROM loanregister_servicer ORDER BY is_own, id LIMIT 1),
+             transfer AS (
+               INSERT INTO servicing_servicingtransfer (from_servicer_id, to_servicer_id, effective_date,
+                   loan_count, selection, reason, state, applied_at, created_at, created_by_id)
+               SELECT NULL, other.id, CURRENT_DATE - 30, 0, '{}'::jsonb, 'admin bench', 'done', now(), now(), NULL
+                 FROM other RETURNING id, to_servicer_id)
+        INSERT INTO servicing_transfernotice (transfer_id, loan_id, borrower_id, old_servicer_id, new_servicer_id,
+            effective_date, language, channel, subject, body, created_at, sent_at)
+        SELECT t.id, l.id, l.borrower_id, coalesce(l.servicer_id, own.id), t.to_servicer_id, CURRENT_DATE - 30,
+               CASE WHEN l.id % 33 = 0 THEN 'en' ELSE 'da' END,
+               CASE WHEN l.id % 7 = 0 THEN 'letter' ELSE 'email' END, 'Ny servicer', '...', now(), now()
+          FROM loanregister_loan l CROSS JOIN transfer t CROSS JOIN own
+         WHERE l.id % 5 = 0
+    """,
+    # Four frozen campaigns of 50,000 members each (docs/campaigns.md), one in ten left out.
+    "loanregister_campaignmember": """
+        WITH campaigns AS (
+               INSERT INTO loanregister_campaign (name, channel, filters, state, created_by_id, created_at,
+                   frozen_on, frozen_at, frozen_by_id, sent_on, updated_at)
+               SELECT 'Bench campaign ' || g, 'mailing', '{}'::jsonb, 'frozen', NULL, now(), CURRENT_DATE - g,
+                      now(), NULL, NULL, now()
+                 FROM generate_series(0, 3) g RETURNING id),
+             numbered AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM campaigns)
+        INSERT INTO loanregister_campaignmember (campaign_id, loan_id, borrower_id, event_date, reason,
+            household_loans, won_loan_id)
+        SELECT c.id, l.id, l.borrower_id, l.maturity_date,
+               CASE WHEN l.id % 500 = 5 THEN 'contact_cap' WHEN l.id / 5 % 10 = 1 THEN 'do_not_contact'
+                    WHEN l.id / 5 % 10 = 2 THEN 'recent_campaign' ELSE '' END, 0, NULL
+          FROM loanregister_loan l JOIN numbered c ON c.n = l.id % 4
+         WHERE l.id % 5 = 0
+    """,
 }
 
 
@@ -167,7 +242,7 @@ def changelists() -> dict[str, dict]:
     """Per big changelist: its URL, its table, and the searches and filters to time (built from the book)."""
     from django.urls import reverse
 
-    from loanregister.models import Loan, Servicer
+    from loanregister.models import Campaign, Loan, Servicer
 
     def url(label: str) -> str:
         app, model = label.split(".")
@@ -175,6 +250,7 @@ def changelists() -> dict[str, dict]:
 
     a_loan = Loan.objects.order_by("id").values_list("loan_number", flat=True)[500_000]
     third_party = Servicer.objects.filter(code="LSD").values_list("pk", flat=True).first()  # seed_demo's
+    a_campaign = Campaign.objects.order_by("id").values_list("pk", flat=True).first()  # --fill's
     return {
         "loan": {
             "url": url("loanregister.loan"),
@@ -238,6 +314,46 @@ def changelists() -> dict[str, dict]:
             "table": "loanregister_importrun",
             "searches": {"file name": "file-4711"},
             "filters": {"kind transactions": {"kind__exact": "transactions"}},
+        },
+        "reminder": {
+            "url": url("servicing.reminder"),
+            "table": "servicing_reminder",
+            "searches": {"loan number": a_loan},
+            "filters": {
+                "state skipped": {"state__exact": "skipped"},
+                "channel letter": {"channel__exact": "letter"},
+            },
+        },
+        "loan delinquency": {
+            "url": url("servicing.loandelinquency"),
+            "table": "servicing_loandelinquency",
+            "searches": {"loan number": a_loan[:-2]},
+            "filters": {"bucket 90+": {"bucket__exact": "90+"}, "currency EUR": {"currency__exact": "EUR"}},
+        },
+        "payoff statement": {
+            "url": url("servicing.payoffstatement"),
+            "table": "servicing_payoffstatement",
+            "searches": {"loan number": a_loan[:-2]},
+            "filters": {"currency EUR": {"currency__exact": "EUR"}},
+        },
+        "transfer notice": {
+            "url": url("servicing.transfernotice"),
+            "table": "servicing_transfernotice",
+            "searches": {"loan number": a_loan[:-2], "name jensen": "jensen"},
+            "filters": {
+                "language en": {"language__exact": "en"},
+                "channel letter": {"channel__exact": "letter"},
+            },
+        },
+        "campaign member": {
+            "url": url("loanregister.campaignmember"),
+            "table": "loanregister_campaignmember",
+            "searches": {"loan number": a_loan[:-2], "name jensen": "jensen"},
+            "filters": {
+                "reason contact cap": {"reason__exact": "contact_cap"},
+                "reason recent campaign": {"reason__exact": "recent_campaign"},
+                "campaign": {"campaign__id__exact": str(a_campaign)},
+            },
         },
         "job run": {
             "url": url("common.jobrun"),
