@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from common.models import ExportLog
@@ -30,6 +31,14 @@ from loanregister.services import loan_status_set
 from . import register_support as make
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here. Without this the tests passed only after some earlier test had
+    left English active in the thread (the site's default is Danish)."""
+    with translation.override("en"):
+        yield
 
 ON = datetime.date(2027, 3, 1)
 WINDOW = {"date_from": ["2027-03-01"], "date_to": ["2027-12-31"]}
