@@ -26,7 +26,16 @@ from common.models import ExchangeRate
 
 from .. import register_sums
 from ..choices import LoanStatus
-from ..models import Borrower, Loan, Office, Property, RegisterEvent, Servicer, ServicerAssignment
+from ..models import (
+    Borrower,
+    Loan,
+    Office,
+    Property,
+    RegisterDaySum,
+    RegisterEvent,
+    Servicer,
+    ServicerAssignment,
+)
 from ..register_cache import bump_version
 from ..roles import LOAN_OFFICER
 from ..services import _COPIED, _EVENT_SOURCES, own_servicer_get_or_create
@@ -592,7 +601,12 @@ def seed_demo_book(
         # Fresh statistics, so the planner sees a million rows and not an empty table; and, outside a
         # transaction, VACUUM too: it sets the visibility map that index-only scans (the register's
         # covering indexes) need, which autovacuum would otherwise set only some minutes later.
-        tables = [m._meta.db_table for m in (Borrower, Property, Loan, ServicerAssignment, RegisterEvent)]
+        # The register's aggregate too: its first page reads a year of it, an index-only scan once vacuumed
+        # (about 3 ms), a bitmap heap scan of 3,400 blocks before (75 ms on a fresh book).
+        tables = [
+            m._meta.db_table
+            for m in (Borrower, Property, Loan, ServicerAssignment, RegisterEvent, RegisterDaySum)
+        ]
         if connection.in_atomic_block:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
         else:
