@@ -193,44 +193,6 @@ def _line_formatter(model: type[models.Model], fields: list[str], extra_text: st
 
 
 class _Copier:
-    """Runs the seed's COPYs in a thread, on the seed's own connection (psycopg2 connections may be shared
-    between threads; only this thread uses it meanwhile), so that PostgreSQL stores one chunk while Python
-    generates the next (psycopg2 lets go of the GIL while the server works). A bounded queue keeps memory flat;
-    `close()` waits for the last chunk and raises what the thread met."""
-
-    def __init__(self, depth: int = 4) -> None:
-        self.jobs: queue.Queue = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        connection.ensure_connection()
-        self.raw = connection.connection
-        self.thread = threading.Thread(target=self._run, name="seed-copy", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        cursor = self.raw.cursor()
-        try:
-            while (job := self.jobs.get()) is not None:
-                if self.error is None:
-                    try:
-                        cursor.copy_expert(job[0], job[1], size=1 << 20)
-                    except BaseException as error:  # handed to the main thread by close()/put()
-                        self.error = error
-        finally:
-            cursor.close()
-
-    def put(self, sql: str, buffer: io.StringIO) -> None:
-        if self.error is not None:
-            raise self.error
-        self.jobs.put((sql, buffer))
-
-    def close(self) -> None:
-        self.jobs.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-class _Copier:
     """Runs the seed's COPYs (and the statements that follow a chunk) in a thread, on the seed's own connection
     (psycopg2 connections may be shared between threads; only this thread uses it meanwhile), so that
     PostgreSQL stores one chunk while Python generates the next (psycopg2 lets go of the GIL while the server
