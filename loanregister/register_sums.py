@@ -162,19 +162,11 @@ def apply_delta(cursor, delta: Mapping[Key, list]) -> None:
 
 def rebuild(cursor) -> None:
     """The aggregate from the events, whole (a sync of the whole book; `register_sums_rebuild`)."""
-    # Migration 0020 calls this on the table as it was then, before later key columns (0024's balance band):
-    # fill the columns the table has; the migration that adds a key column rebuilds the aggregate again.
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND table_schema = current_schema()",
-        [TABLE],
-    )
-    present = {row[0] for row in cursor.fetchall()}
-    key = [(name, expr) for name, expr in zip(KEY, _EVENT_KEY, strict=True) if name in present]
     cursor.execute(f"DELETE FROM {TABLE}")
     cursor.execute(
-        f"INSERT INTO {TABLE} ({', '.join(name for name, _expr in key)}, events, balance)"
-        f" SELECT {', '.join(expr for _name, expr in key)}, COUNT(*), SUM(outstanding_balance)"
-        f" FROM loanregister_registerevent GROUP BY {', '.join(str(n) for n in range(1, len(key) + 1))}"
+        f"INSERT INTO {TABLE} ({', '.join(KEY)}, events, balance)"
+        f" SELECT {', '.join(_EVENT_KEY)}, COUNT(*), SUM(outstanding_balance)"
+        f" FROM loanregister_registerevent GROUP BY {', '.join(str(n) for n in range(1, len(KEY) + 1))}"
     )
 
 

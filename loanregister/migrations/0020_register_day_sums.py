@@ -21,10 +21,14 @@ def drop_cache_table(apps, schema_editor):
 
 
 def fill_sums(apps, schema_editor):
-    from loanregister import register_sums
-
-    with schema_editor.connection.cursor() as cursor:
-        register_sums.rebuild(cursor)
+    # Frozen SQL, not register_sums.rebuild: the aggregate's key as it was at this migration (0024 adds a column).
+    schema_editor.execute(
+        "INSERT INTO loanregister_registerdaysum"
+        " (event_date, kind, currency, loan_type, office_id, servicer_id, recourse, status, events, balance)"
+        " SELECT event_date, kind, currency, loan_type, COALESCE(office_id, 0), COALESCE(servicer_id, 0),"
+        " recourse, status, COUNT(*), SUM(outstanding_balance)"
+        " FROM loanregister_registerevent GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+    )
 
 
 class Migration(migrations.Migration):

@@ -5,11 +5,23 @@ bound on a band's edge (e.g. "balance from 1,000,000") is answered from it inste
 from django.db import migrations, models
 
 
-def rebuild_sums(apps, schema_editor):
-    from loanregister import register_sums
+# Frozen copies of register_sums.BALANCE_EDGES and the key as they were at this migration: a later migration that
+# changes them rebuilds the aggregate itself.
+_BAND = (
+    "width_bucket(outstanding_balance, '{0,1000,2000,2500.0,5000,10000,20000,25000.0,50000,100000,200000,250000.0,"
+    "500000,1000000,2000000,2500000.0,5000000,10000000,20000000,25000000.0,50000000,100000000}'::numeric[])::smallint"
+)
 
-    with schema_editor.connection.cursor() as cursor:
-        register_sums.rebuild(cursor)
+
+def rebuild_sums(apps, schema_editor):
+    schema_editor.execute("DELETE FROM loanregister_registerdaysum")
+    schema_editor.execute(
+        "INSERT INTO loanregister_registerdaysum (event_date, kind, currency, loan_type, office_id, servicer_id,"
+        " recourse, status, balance_band, events, balance)"
+        " SELECT event_date, kind, currency, loan_type, COALESCE(office_id, 0), COALESCE(servicer_id, 0),"
+        f" recourse, status, {_BAND}, COUNT(*), SUM(outstanding_balance)"
+        " FROM loanregister_registerevent GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+    )
 
 
 class Migration(migrations.Migration):

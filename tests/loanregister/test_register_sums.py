@@ -342,3 +342,40 @@ def test_reg2_over_the_limit_the_export_note_is_still_counted_whole(make_user):
     assert not totals.exact
     # then the note still counts every marked event, not those the capped pass read
     assert register.do_not_contact_in(events=events) == register.DoNotContact(borrowers=1, events=2)
+
+
+def _migration(name: str):
+    import importlib
+
+    return importlib.import_module(f"loanregister.migrations.{name}")
+
+
+def _stored_sums(without_band: bool = False) -> dict:
+    with connection.cursor() as cursor:
+        key = register_sums.KEY[:-1] if without_band else register_sums.KEY
+        cursor.execute(
+            f"SELECT {', '.join(key)}, SUM(events), SUM(balance) FROM {register_sums.TABLE}"
+            f" WHERE events <> 0 GROUP BY {', '.join(key)}"
+        )
+        return {tuple(row[:-2]): (row[-2], row[-1]) for row in cursor.fetchall()}
+
+
+def test_reg3_the_migrations_fill_the_aggregate_with_their_own_frozen_sql(make_user):
+    # given a book whose aggregate is in step
+    _book(make_user("anna", "loan_officer"))
+    assert register_sums.register_sums_drift() == []
+    banded, unbanded = _stored_sums(), _stored_sums(without_band=True)
+    # when 0024's frozen rebuild runs, it gives what the current code keeps (its band is the current band)
+    with connection.schema_editor() as editor:
+        _migration("0024_register_day_sum_balance_band").rebuild_sums(None, editor)
+    assert _stored_sums() == banded
+    assert register_sums.BALANCE_BAND_SQL == _migration("0024_register_day_sum_balance_band")._BAND, (
+        "BALANCE_EDGES changed: add a migration that rebuilds the aggregate with the new bands"
+    )
+    # and 0020's frozen fill (the key before bands) gives the same sums per key without the band; the band column
+    # it did not know gets a database default here (Django keeps field defaults in Python), rolled back with the test
+    with connection.schema_editor() as editor:
+        editor.execute(f"DELETE FROM {register_sums.TABLE}")
+        editor.execute(f"ALTER TABLE {register_sums.TABLE} ALTER COLUMN balance_band SET DEFAULT 0")
+        _migration("0020_register_day_sums").fill_sums(None, editor)
+    assert _stored_sums(without_band=True) == unbanded
