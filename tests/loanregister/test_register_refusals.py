@@ -317,3 +317,20 @@ def test_reg1_a_bad_page_cursor_shows_the_first_page(english, retention, cursor)
         response = english.get(PAGE_URL, {**WIDE, key: cursor})
         assert response.status_code == 200
         assert _listed(response) == ["L-2", "L-1"]
+
+
+def test_reg3_the_officer_list_offers_the_responsible_officers_by_user_name(book):
+    # given a user without loans (not offered) and one with a first name only
+    make.user("no-loans", "loan_officer", first_name="Nina")
+    solo = make.user("a.solo", "loan_officer", first_name="Solo")
+    make.loan("L-3", maturity_date=D(2030, 4, 10), officer=solo)
+    # then the datalist offers, by user name, the officers the ORM query finds, with Django's display name
+    from loanregister.forms import officer_options, responsible_officers
+
+    expected = [(user.username, user.get_full_name()) for user in responsible_officers()]
+    assert officer_options() == expected
+    assert officer_options() == [
+        ("a.solo", "Solo"),
+        ("loan-officer", "Lone Olsen"),
+        ("louise.holm", "Louise Holm"),
+    ]

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from common.models import ExchangeRate
-from common.rates import MissingRate, dkk_rate, month_end_rate, to_dkk
+from common.rates import MissingRate, dkk_rate, dkk_rates, month_end_rate, to_dkk
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -33,3 +33,21 @@ def test_stat7_one_rate_per_currency_and_date():
     ExchangeRate.objects.create(currency="EUR", rate_date=D(2026, 1, 2), rate=Decimal("746"))
     with pytest.raises(IntegrityError):
         ExchangeRate.objects.create(currency="EUR", rate_date=D(2026, 1, 2), rate=Decimal("747"))
+
+
+def test_stat7_rates_of_several_currencies_at_once_are_each_currencys_own_reading():
+    # given EUR and SEK rates on different days, and no NOK rate
+    ExchangeRate.objects.create(currency="EUR", rate_date=D(2026, 12, 29), rate=Decimal("746.10"))
+    ExchangeRate.objects.create(currency="EUR", rate_date=D(2026, 12, 30), rate=Decimal("746.20"))
+    ExchangeRate.objects.create(currency="SEK", rate_date=D(2026, 12, 28), rate=Decimal("68.50"))
+    ExchangeRate.objects.create(currency="SEK", rate_date=D(2027, 1, 4), rate=Decimal("69.00"))
+    # then one reading of several currencies gives, for each date, what each currency's own reading gives
+    for on_date in (D(2026, 12, 27), D(2026, 12, 28), D(2026, 12, 30), D(2026, 12, 31), D(2027, 1, 5)):
+        rates = dkk_rates(["EUR", "sek", "NOK", "DKK", "eur"], on_date)
+        assert rates == {code: dkk_rate(code, on_date) for code in ("EUR", "SEK", "NOK", "DKK")}
+    assert dkk_rates(["EUR", "sek", "NOK"], D(2026, 12, 31)) == {
+        "EUR": Decimal("7.462"),
+        "SEK": Decimal("0.685"),
+        "NOK": None,
+    }
+    assert dkk_rates([], D(2026, 12, 31)) == {}
