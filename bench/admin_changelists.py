@@ -288,6 +288,15 @@ def changelists() -> dict[str, dict]:
                 "currency EUR": {"currency__exact": "EUR"},
             },
         },
+        "register day sum": {
+            "url": url("loanregister.registerdaysum"),
+            "table": "loanregister_registerdaysum",
+            "searches": {},  # filtered, not searched
+            "filters": {
+                "kind maturity": {"kind__exact": "maturity"},
+                "currency EUR": {"currency__exact": "EUR"},
+            },
+        },
         "posting": {
             "url": url("servicing.posting"),
             "table": "servicing_posting",

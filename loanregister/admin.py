@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import BigTableAdmin, CurrencyListFilter, IndexedValuesListFilter, ReadOnlyAdmin
 
+from . import register_sums
 from .forms import LoanImportForm, ServicerForm
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
@@ -405,10 +406,11 @@ class OfferedRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegisterDaySum)
-class RegisterDaySumAdmin(ReadOnlyAdmin):
+class RegisterDaySumAdmin(BigTableAdmin, ReadOnlyAdmin):
     """The register's maintained aggregate (issue 9; docs/register.md): events and balance per day, event kind and
     filter dimension, kept by register_events_sync. Read-only: a wrong sum is mended by syncing the loans again,
-    never by hand. Listed in its key's order, which its unique index serves."""
+    never by hand. About 250,000 rows at a million loans: listed and filtered in its unique key's order, which that
+    key's index serves (each filter is a column of it); the kinds, loan types and statuses are the events' choices."""
 
     list_display = [
         "event_date",
@@ -419,11 +421,11 @@ class RegisterDaySumAdmin(ReadOnlyAdmin):
         "servicer_id",
         "recourse",
         "status",
+        "balance_band",
         "events",
         "balance",
     ]
-    list_filter = ["kind", "status", "recourse", CurrencyListFilter]
-    search_fields = ["=kind", "=loan_type", "=currency", "=status"]
-    ordering = ["event_date", "kind", "currency", "loan_type"]
-    show_full_result_count = False
-    list_per_page = 100
+    list_filter = ["kind", "loan_type", "status", "recourse", CurrencyListFilter, "event_date"]
+    # the whole key: a total order (Django adds no id to it), the order of the key's index
+    ordering = list(register_sums.KEY)
+    sortable_by = ["event_date"]
