@@ -123,6 +123,11 @@ CACHES = {
     )
 }
 
+# Sessions read through the shared cache, kept in the database (Django's cached_db): a signed-in page reads its
+# session by one plain cache read instead of an ORM query (0.2 against 0.75 ms of CPU; issue 9, target 1). The
+# database stays the record: sign-out and expiry delete both, and a cache miss (Redis down, culled) reads the row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -60,6 +60,7 @@ def register_rows(rows) -> SafeString:
     # a loan in collections is flagged beside its number (DESIGN.md section 5)
     in_collections = escape(gettext("In collections"))  # outside the f-string, where xgettext finds it
     in_collections_flag = f' <span class="badge error in-collections">{in_collections}</span>'
+    language = translation.get_language()
     parts = []
     for event in rows:
         day = event.event_date
@@ -82,7 +83,7 @@ def register_rows(rows) -> SafeString:
             f'<td><a href="{href}">{number}</a>{flag}</td>'
             f"<td>{borrower}</td>"
             f"<td>{escape(types.get(event.loan_type, event.loan_type))}</td>"
-            f'<td class="num balance">{escape(format_money(event.outstanding_balance, event.currency))}</td>'
+            f'<td class="num balance">{escape(format_money(event.outstanding_balance, event.currency, language=language))}</td>'
             f'<td class="num days-past-due">{event.days_past_due or ""}</td>'
             f"<td>{office}</td><td>{officer}</td><td>{servicer}</td></tr>\n"
         )
@@ -93,12 +94,27 @@ def _n(value) -> str:
     return f"{value}".replace(",", ".")  # a viewBox figure, never localized
 
 
-def _bar_label(rung) -> str:
-    month = _date(rung.month, "F Y")
-    balance = format_money(rung.balance_dkk, "DKK")
-    return ngettext(
-        "%(month)s: %(n)s event, %(balance)s", "%(month)s: %(n)s events, %(balance)s", rung.events
-    ) % {"month": month, "n": number_format(rung.events), "balance": balance}
+@lru_cache(maxsize=4096)
+def _rung_texts(language: str, month, events: int, balance_dkk) -> tuple[str, str, str, str, str, str]:
+    """A ladder month's texts, escaped: its bar's label, the month ("F Y", "M", "y"), the events and the balance.
+    Kept per language and figures, as the same ladder is drawn again on every page of one filter (issue 9,
+    target 1); `language` is the active one, part of the key only."""
+    balance = format_money(balance_dkk, "DKK", language=language)
+    label = ngettext(
+        "%(month)s: %(n)s event, %(balance)s", "%(month)s: %(n)s events, %(balance)s", events
+    ) % {"month": date_format(month, "F Y"), "n": number_format(events), "balance": balance}
+    return (
+        escape(label),
+        escape(date_format(month, "F Y")),
+        escape(date_format(month, "M")),
+        escape(date_format(month, "y")),
+        escape(number_format(events, force_grouping=True)),
+        escape(balance),
+    )
+
+
+def _texts(rung) -> tuple[str, str, str, str, str, str]:
+    return _rung_texts(translation.get_language(), rung.month, rung.events, rung.balance_dkk)
 
 
 @register.simple_tag
@@ -108,13 +124,13 @@ def ladder_bars(ladder) -> SafeString:
     parts = []
     axis = ladder.axis_y
     for rung in ladder.months:
-        label = escape(_bar_label(rung))
+        label, _month, short_month, year, _events, _balance = _texts(rung)
         month_iso = rung.month.strftime("%Y-%m")
         below = (
             f'<text x="{_n(rung.label_x)}" y="{int(axis) + 14}" class="ladder-month" text-anchor="middle">'
-            f"{escape(_date(rung.month, 'M'))}</text>"
+            f"{short_month}</text>"
             f'<text x="{_n(rung.label_x)}" y="{int(axis) + 28}" class="ladder-year" text-anchor="middle">'
-            f"{escape(_date(rung.month, 'y'))}</text>"
+            f"{year}</text>"
         )
         if rung.events:
             parts.append(
@@ -142,11 +158,10 @@ def ladder_table_rows(ladder) -> SafeString:
     """The ladder as a table's rows (month, events, balance in DKK)."""
     parts = []
     for rung in ladder.months:
-        month = escape(_date(rung.month, "F Y"))
+        _label, month, _short_month, _year, events, balance = _texts(rung)
         head = f'<a href="{escape(rung.url)}">{month}</a>' if rung.events else month
         parts.append(
             f'<tr data-month="{rung.month.strftime("%Y-%m")}"><th scope="row">{head}</th>'
-            f'<td class="num">{escape(number_format(rung.events, force_grouping=True))}</td>'
-            f'<td class="num">{escape(format_money(rung.balance_dkk, "DKK"))}</td></tr>\n'
+            f'<td class="num">{events}</td><td class="num">{balance}</td></tr>\n'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

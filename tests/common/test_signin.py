@@ -60,3 +60,23 @@ def test_a_lock_out_is_logged_once(client, make_user, caplog, settings):
             client.post(reverse("login"), {"username": "louise", "password": "wrong-password-123"})
     messages = [r.getMessage() for r in _records(caplog)]
     assert messages.count("sign-in locked out: user=louise ip=127.0.0.1") == 1
+
+
+@pytest.mark.django_db
+def test_a_session_is_kept_in_the_database_and_outlives_its_cached_copy(client, make_user):
+    # given a signed-in user, whose session is read through the shared cache (Django's cached_db)
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    client.force_login(make_user("anna", "loan_officer"))
+    assert client.get(reverse("loanregister:register")).status_code == 200
+    assert Session.objects.filter(session_key=client.session.session_key).exists()
+    # when the cache loses it (Redis restarted, the database cache culled)
+    cache.clear()
+    # then the next page reads the session's row: still signed in
+    assert client.get(reverse("loanregister:register")).status_code == 200
+    # and signing out deletes the row, not only the cached copy
+    key = client.session.session_key
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(reverse("loanregister:register")).status_code == 302

@@ -291,6 +291,33 @@ def test_reg1_page_query_seeks_with_a_row_comparison_not_offset():
     assert '("loanregister_registerevent"."event_date", "loanregister_registerevent"."id") >' in sql
 
 
+def test_reg1_page_rows_carry_each_events_columns_and_related_names_as_the_orm_reads_them(make_user):
+    # given loans with and without office, officer and servicer, one in collections, one borrower unnamed
+    officer = make_user("louise.holm", "loan_officer")
+    officer.first_name, officer.last_name = "Louise", "Holm"
+    officer.save()
+    make.loan("R-1", maturity_date=D(2030, 1, 1), officer=officer, office=make.office("AAR"))
+    make.loan("R-2", maturity_date=D(2030, 1, 2), office=None, servicer=make.servicer("NORD", is_own=False))
+    Loan.objects.filter(loan_number="R-2").update(
+        days_past_due=45, in_collections=True
+    )  # read live from the loan
+    queryset = register_events(filterset=register_filterset(data=WIDE))
+    # when a page is read (its rows by one statement compiled once per process)
+    rows = register_page(queryset=queryset, size=50).rows
+    # then each row holds what the ORM reads for the event and its related rows
+    from dataclasses import astuple, fields
+
+    from loanregister.register import _ROW_FIELDS, Row
+
+    columns = [_ROW_FIELDS.get(f.name, f.name) for f in fields(Row)]
+    expected = [Row(*values) for values in queryset.order_by("event_date", "id").values_list(*columns)]
+    assert [astuple(row) for row in rows] == [astuple(row) for row in expected]
+    assert {row.loan_number: (row.officer_name, row.in_collections) for row in rows} == {
+        "R-1": ("Louise Holm", False),
+        "R-2": ("", True),
+    }
+
+
 # --- totals and ladder --------------------------------------------------------------------------------------
 
 
