@@ -159,6 +159,18 @@ class RegisterFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = RegisterFilterForm
 
+    _form_class: type[RegisterFilterForm] | None = None
+
+    def get_form_class(self) -> type[RegisterFilterForm]:
+        """The form class, built once per process: django-filter builds it, with a new field for every filter,
+        on every request (a millisecond of every register page; issue 9, target 1). Nothing in it depends on the
+        request: each form deep-copies its fields, and a choice field's queryset is copied unevaluated, so the
+        offices and servicers offered are read afresh for each form."""
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def filter_officer(self, queryset: QuerySet, name: str, value) -> QuerySet:
         # The form resolved the user name to the user (or refused it), so the event query filters one indexed
         # column (officer_id, event_date, id).

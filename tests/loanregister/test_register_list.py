@@ -452,3 +452,21 @@ def test_reg1_cached_totals_never_outlive_a_change_to_the_register():
     # then the same filter's totals are recomputed
     totals = register_totals(queryset=register_events(filterset=register_filterset(data=WIDE)))
     assert totals.events == 2 and totals.balance_dkk == Decimal("150.00")
+
+
+def test_reg1_the_filter_form_built_once_still_offers_the_offices_of_the_moment():
+    # given a filter form drawn once (its class is built once per process)
+    first = register_filterset(data={})
+    offered = {choice.value for choice, _label in list(first.form.fields["office"].choices)[1:]}
+    # when an office is opened, and the first form's field is changed
+    new = make.office("NEW")
+    first.form.fields["office"].label = "changed"
+    # then the next form offers it, and has its own fields
+    second = register_filterset(data={})
+    assert type(second.form) is type(first.form)
+    assert second.form.fields["office"] is not first.form.fields["office"]
+    assert str(second.form.fields["office"].label) != "changed"
+    now = {choice.value for choice, _label in list(second.form.fields["office"].choices)[1:]}
+    assert now == offered | {new.pk}
+    # and a filter by it is valid
+    assert register_filterset(data={**WIDE, "office": str(new.pk)}).is_valid()
