@@ -200,6 +200,21 @@ def officer_options() -> list[tuple[str, str]]:
         return [(username, f"{first} {last}".strip()) for username, first, last in cursor.fetchall()]
 
 
+def filter_choices_state() -> tuple:
+    """What the register filter's office and servicer lists are drawn from, in one plain statement: every office
+    and servicer with its id, code, name and active flag. A superset of what the lists offer (the active ones),
+    so any change that could change them changes this; the register keeps its drawn filter form under it."""
+    from .models import Office
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'office', id, code, name, active FROM {Office._meta.db_table}"
+            f" UNION ALL SELECT 'servicer', id, code, name, active FROM {Servicer._meta.db_table}"
+            " ORDER BY 1, 2"
+        )
+        return tuple(cursor.fetchall())
+
+
 class RegisterFilterForm(forms.Form):
     """The register filter's form (django-filter adds the fields): every value is checked, and a refusal says
     why next to its field; the FilterSet lists nothing while any field is refused."""

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from .. import exports, register
 from ..filter_fields import filter_fields_html
-from ..forms import echo, officer_options
+from ..forms import echo, filter_choices_state, officer_options
 
 # Query keys that are not filters: the pager's cursors and the export's options.
 _NOT_FILTERS = {"after", "before", "format", "dialect"}
@@ -35,8 +35,8 @@ def _filter_query(filterset, *, drop: frozenset[str] = frozenset()) -> str:
     return urlencode(pairs)
 
 
-# The filter form drawn, per process, by everything it shows: the language, the values given and the choices offered
-# (offices, servicers, officers). Drawn in Python (filter_fields.py: 1-2 ms, against 10-40 ms through Django's
+# The filter form drawn, per process, by everything it shows: the language, the values given and what the choices
+# offered are drawn from (offices, servicers, officers). Drawn in Python (filter_fields.py: 1-2 ms, against 10-40 ms through Django's
 # widget templates) and kept, as the same form is drawn again on every page of one filter (issue 9, target 1).
 _FILTER_FIELDS_HTML: OrderedDict[str, str] = OrderedDict()
 _FILTER_FIELDS_HTML_SIZE = 256
@@ -54,8 +54,7 @@ def _filter_fields_html(filterset) -> str | None:
             (
                 get_language(),
                 [(name, filterset.data.getlist(name)) for name in form.fields],
-                [(o.pk, o.code, o.name) for o in form.fields["office"].queryset],
-                [(o.pk, o.code, o.name) for o in form.fields["servicer"].queryset],
+                filter_choices_state(),  # the offices and servicers, one statement
                 officers,
             )
         ).encode()
@@ -90,11 +89,10 @@ def register_list(request: HttpRequest) -> HttpResponse:
     totals = register.register_totals(queryset=events, window=window, filterset=filterset)
     ladder = register.register_ladder(totals=totals, window=window, mode=register.ladder_mode(request.GET))
     query = _filter_query(filterset)
+    without_window = _filter_query(filterset, drop=frozenset({"date_from", "date_to"}))
     for rung in ladder.months:
         rung.url = _with(
-            _filter_query(filterset, drop=frozenset({"date_from", "date_to"})),
-            date_from=rung.date_from.isoformat(),
-            date_to=rung.date_to.isoformat(),
+            without_window, date_from=rung.date_from.isoformat(), date_to=rung.date_to.isoformat()
         )
     can_export = exports.can_export(request.user)
     filters_only = _filter_query(filterset, drop=frozenset({"ladder"}))

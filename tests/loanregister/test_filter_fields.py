@@ -2,6 +2,8 @@
 character, what `_register_filter_fields.html` and Django's widget templates draw: for a table of filters, valid and
 refused, in both languages, with names that need escaping."""
 
+import re
+
 import pytest
 from django import forms
 from django.http import QueryDict
@@ -58,3 +60,26 @@ def test_a_widget_it_does_not_know_is_drawn_by_django(choices):
     expected = render_to_string("loanregister/_register_filter_fields.html", {"filter": filterset})
     drawn = filter_fields_html(filterset.form)
     assert drawn == expected and '<textarea name="q"' in drawn
+
+
+def test_the_drawn_filter_form_kept_per_process_follows_the_offices_and_servicers(client, choices):
+    # given the register's filter form drawn once (and kept in the process's memory)
+    client.force_login(make.user("anna", "retention_team"))
+
+    def offered(name: str) -> list[str]:
+        html = client.get("/register/").content.decode()
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+    assert "HO Hovedkontor" in offered("office")
+    # when an office is renamed, another closed and a servicer opened
+    from loanregister.models import Office
+
+    Office.objects.filter(code="HO").update(name="Head office")
+    Office.objects.filter(code="BR-<&>").update(active=False)
+    make.servicer("NEW", name="Ny Servicer")
+    # then the next page draws the form anew with them
+    offices = offered("office")
+    assert "HO Head office" in offices and "HO Hovedkontor" not in offices
+    assert not any("Øst" in office for office in offices)
+    assert any("Ny Servicer" in servicer for servicer in offered("servicer"))
