@@ -107,9 +107,10 @@ class RegisterDaySum(models.Model):
         verbose_name = _("register day sum")
         verbose_name_plural = _("register day sums")
         constraints = [
-            # the key, led by the date: a window is one range scan; INCLUDE makes the sums index-only
+            # the key, led by the date: a window is one range scan; INCLUDE makes the sums index-only, and the
+            # admin's pages too (a page's ids in the key's order: a deep filtered page read the table, 90 ms)
             models.UniqueConstraint(
-                fields=list(KEY), include=["events", "balance"], name="register_day_sum_key"
+                fields=list(KEY), include=["events", "balance", "id"], name="register_day_sum_key"
             ),
         ]
 
