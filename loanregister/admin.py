@@ -412,19 +412,7 @@ class RegisterDaySumAdmin(BigTableAdmin, ReadOnlyAdmin):
     never by hand. About 250,000 rows at a million loans: listed and filtered in its unique key's order, which that
     key's index serves (each filter is a column of it); the kinds, loan types and statuses are the events' choices."""
 
-    list_display = [
-        "event_date",
-        "kind",
-        "currency",
-        "loan_type",
-        "office_id",
-        "servicer_id",
-        "recourse",
-        "status",
-        "balance_band",
-        "events",
-        "balance",
-    ]
+    list_display = [*register_sums.KEY, "events", "balance"]
     list_filter = ["kind", "loan_type", "status", "recourse", CurrencyListFilter, "event_date"]
     # the whole key: a total order (Django adds no id to it), the order of the key's index
     ordering = list(register_sums.KEY)
