@@ -9,11 +9,14 @@ Every value is checked by the form (`forms.RegisterFilterForm` and its fields): 
 its field, and the list is empty while any is refused, never widened by dropping the bad field.
 """
 
+import copy
+
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import FilterMethod
 
 from .choices import LeadEvent, LeadStatus, LoanStatus, LoanType, RegisterEventKind
 from .forms import (
@@ -78,6 +81,24 @@ class YesNoFilter(django_filters.BooleanFilter):
 
 def _not_a_choice(what):
     return {"invalid_choice": what}
+
+
+class _FiltersCopiedShallow(dict):
+    """A FilterSet's `base_filters` whose deep copy (what django-filter makes for every FilterSet it builds) is a
+    copy of each filter, not of everything each filter holds: a filter's choices, labels, widget and validators
+    are only read, and the form class is built once (`RegisterFilter.get_form_class`), so nothing of them is
+    changed per request. Each copy gets its own parent (the FilterSet, which the library sets) and, for a
+    `method=` filter, its own FilterMethod, which would otherwise call the original filter's parent. 0.7 ms of
+    every register page (issue 9, target 1)."""
+
+    def __deepcopy__(self, memo) -> dict:
+        copies = {}
+        for name, original in self.items():
+            filter_ = copy.copy(original)
+            if isinstance(original.__dict__.get("filter"), FilterMethod):
+                filter_.filter = FilterMethod(filter_)
+            copies[name] = filter_
+        return copies
 
 
 class RegisterFilter(django_filters.FilterSet):
@@ -202,6 +223,8 @@ class RegisterFilter(django_filters.FilterSet):
         borrowers = Borrower.objects.filter(name__icontains=term).values("id")
         return queryset.filter(Q(loan_id__in=loans) | Q(borrower_id__in=borrowers))
 
+
+RegisterFilter.base_filters = _FiltersCopiedShallow(RegisterFilter.base_filters)
 
 # --- leads (REG-2): the "My leads" page and the sales manager's reassignment by filter -----------------------
 

@@ -190,6 +190,25 @@ def test_reg1_filter_by_officer_username_and_only_my_loans(book, rf):
     assert _loans({"mine": "on"}, request) == {"A-200", "B-300"}
 
 
+def test_reg1_two_filters_at_once_each_use_their_own_request_and_filters(book, rf):
+    # given two filters built side by side for two users (each FilterSet copies the filters, shallowly)
+    anna_request, bo_request = rf.get("/register/"), rf.get("/register/")
+    anna_request.user, bo_request.user = book["anna"], book["bo"]
+    annas = register_filterset(data={**WIDE, "mine": "on"}, request=anna_request)
+    bos = register_filterset(data={**WIDE, "mine": "on", "q": "A-"}, request=bo_request)
+    # then each has its own filters, whose methods answer to their own FilterSet
+    assert annas.filters["mine"] is not bos.filters["mine"]
+    assert annas.filters["mine"].parent is annas and bos.filters["mine"].parent is bos
+    assert annas.filters["q"].filter.method.__self__ is annas
+    from loanregister.filters import RegisterFilter
+
+    assert not hasattr(RegisterFilter.base_filters["mine"], "parent")
+    # and each lists its own user's loans, whichever is read first
+    bo_loans = {e.loan_number for e in register_events(filterset=bos)}
+    anna_loans = {e.loan_number for e in register_events(filterset=annas)}
+    assert (anna_loans, bo_loans) == ({"A-100"}, {"A-200"})
+
+
 def test_reg1_filter_by_servicer(book):
     assert _loans({"servicer": book["other"].pk}) == {"A-200"}
 
