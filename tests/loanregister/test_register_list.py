@@ -1,9 +1,11 @@
 """The register page: REG-1 order with ties, REG-3 event kinds, each filter, keyset pages, totals, the ladder."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -426,6 +428,33 @@ def test_reg1_register_page_renders_list_ladder_and_pager(client, make_user):
     assert 'id="ladder-table"' in html
     assert 'data-count="3"' in html
     assert 'id="export-csv"' not in html  # loan officers cannot export
+
+
+@pytest.mark.parametrize(
+    "language, headings",
+    [
+        (
+            "en",
+            ["Date", "Event", "Loan number", "Borrower", "Loan type", "Outstanding balance", "Days past due"],
+        ),
+        ("da", ["Dato", "Hændelse", "Lånenummer", "Låntager", "Lånetype", "Restgæld", "Dage i restance"]),
+    ],
+)
+def test_reg1_the_list_has_a_heading_over_each_column_in_the_users_language(
+    client, make_user, language, headings
+):
+    # given a page of the list in the user's language
+    make.loan(maturity_date=D(2030, 1, 1))
+    client.force_login(make_user("officer", "loan_officer"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("loanregister:register"), WIDE).content.decode()
+    table = html.split('id="register-table"', 1)[1].split("</table>", 1)[0]
+    # then each cell of a row has its heading, translated, figures right-aligned
+    shown = re.findall(r'<th scope="col"(?: class="num")?>([^<]*)</th>', table)
+    first_row = table.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert len(shown) == first_row.count("<td") == 10
+    assert shown[:7] == headings
+    assert '<th scope="col" class="num">' + headings[5] + "</th>" in table
 
 
 def test_reg1_ladder_bar_links_narrow_the_list_to_its_month(client, make_user):
