@@ -250,6 +250,20 @@ def test_reg1_search_by_loan_number_exact_or_prefix_and_part_of_borrower_name(bo
     assert _loans({"q": "nothing"}) == set()
 
 
+def test_reg1_a_search_finds_loan_numbers_and_names_alike_when_both_match(book):
+    # given a borrower whose name holds what also starts a loan number
+    make.loan("BJ-900", maturity_date=D(2030, 5, 1), borrower=make.borrower("Nielsen, Bj"))
+    make.loan("X-901", maturity_date=D(2030, 5, 2), borrower=make.borrower("Bjerre, Dorte"))
+    # then "bj" finds the loan numbers that start so and the names that hold it (the OR of both lists)
+    assert _loans({"q": "BJ"}) == {"BJ-900", "X-901"}
+    # and a term no loan number starts with finds the names alone (the borrowers joined to their events)
+    assert _loans({"q": "bjerre"}) == {"X-901"}
+    with CaptureQueriesContext(connection) as captured:
+        _loans({"q": "bjerre"})
+    page = [q["sql"] for q in captured.captured_queries if "registerevent" in q["sql"]][-1]
+    assert "loan_number" not in page.split("FROM", 1)[1]
+
+
 def test_reg1_invalid_filter_lists_nothing_rather_than_everything(book):
     assert _loans({"balance_min": "lots"}) == set()
 
