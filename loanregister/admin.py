@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import BigTableAdmin, CurrencyListFilter, IndexedValuesListFilter, ReadOnlyAdmin
 
 from . import register_sums
-from .forms import LoanImportForm, ServicerForm
+from .forms import DATE_MAX_LENGTH, LoanImportForm, ServicerForm, parse_filter_date
 from .loan_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, loans_import
 from .models import (
     Borrower,
@@ -414,6 +414,18 @@ class RegisterDaySumAdmin(BigTableAdmin, ReadOnlyAdmin):
 
     list_display = [*register_sums.KEY, "events", "balance"]
     list_filter = ["kind", "loan_type", "status", "recourse", CurrencyListFilter, "event_date"]
+    # a day of the register, which the key's index (led by the date) answers
+    search_fields = ["event_date__exact"]
+    search_help_text = _("An event date, such as 2027-01-01 or 01.01.2027.")
     # the whole key: a total order (Django adds no id to it), the order of the key's index
     ordering = list(register_sums.KEY)
     sortable_by = ["event_date"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The rows of the day written (ISO or day.month.year, as the register's filter reads dates); any other
+        text finds none, never a database error."""
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        day = parse_filter_date(term) if len(term) <= DATE_MAX_LENGTH else None
+        return (queryset.none() if day is None else queryset.filter(event_date=day)), False

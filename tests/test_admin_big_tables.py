@@ -572,3 +572,20 @@ def test_the_registered_big_table_admins_pass_their_checks():
         if error.level >= checks.ERROR
     ]
     assert not errors, errors
+
+
+def test_the_register_aggregate_is_searched_by_a_day(superuser_client, book, small_pages):
+    # given the aggregate of the book's events (every loan's rate resets on 2027-01-01)
+    base = _url("loanregister.RegisterDaySum")
+    # then a day, as ISO or as day.month.year, lists that day's rows, through the key's index
+    for term in ("2027-01-01", "01.01.2027"):
+        response, statements = _open(superuser_client, f"{base}?q={term}")
+        assert response.status_code == 200
+        rows = response.context["cl"].result_list
+        assert rows and {row.event_date for row in rows} == {datetime.date(2027, 1, 1)}, term
+        assert not _problems(f"{base}?q={term}", response, statements)
+    # and any other text finds nothing, with no error
+    for term in ("jensen", "2027-02-30", "1"):
+        response, _statements = _open(superuser_client, f"{base}?q={term}")
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == [], term
