@@ -291,7 +291,7 @@ def changelists() -> dict[str, dict]:
         "register day sum": {
             "url": url("loanregister.registerdaysum"),
             "table": "loanregister_registerdaysum",
-            "searches": {},  # filtered, not searched
+            "searches": {},  # searched by a day only (the key index's first column): not timed here
             "filters": {
                 "kind maturity": {"kind__exact": "maturity"},
                 "currency EUR": {"currency__exact": "EUR"},
