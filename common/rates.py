@@ -31,21 +31,13 @@ def dkk_rate(currency: str, on_date: datetime.date) -> Decimal | None:
 
     DKK itself is 1. The rate is the last one published on or before the date (STAT-7 reading).
     """
-    currency = currency.upper()
-    if currency == DKK:
-        return Decimal(1)
-    quoted = (
-        ExchangeRate.objects.filter(currency=currency, rate_date__lte=on_date)
-        .order_by("-rate_date")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    return None if quoted is None else quoted / HUNDRED
+    return dkk_rates([currency], on_date)[currency.upper()]
 
 
 def dkk_rates(currencies: Iterable[str], on_date: datetime.date) -> dict[str, Decimal | None]:
-    """`dkk_rate` for several currencies at once: one statement, an index probe per currency (every register
-    page with totals reads them)."""
+    """DKK per one unit of each currency on `on_date` (None where no rate was published on or before it; DKK is
+    1): the last quoted rate / 100, one statement, an index probe per currency. The one reading of the rates:
+    `dkk_rate` asks it for one currency."""
     codes = sorted({code.upper() for code in currencies})
     rates: dict[str, Decimal | None] = {code: Decimal(1) for code in codes if code == DKK}
     others = [code for code in codes if code != DKK]

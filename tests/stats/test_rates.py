@@ -41,10 +41,17 @@ def test_stat7_rates_of_several_currencies_at_once_are_each_currencys_own_readin
     ExchangeRate.objects.create(currency="EUR", rate_date=D(2026, 12, 30), rate=Decimal("746.20"))
     ExchangeRate.objects.create(currency="SEK", rate_date=D(2026, 12, 28), rate=Decimal("68.50"))
     ExchangeRate.objects.create(currency="SEK", rate_date=D(2027, 1, 4), rate=Decimal("69.00"))
-    # then one reading of several currencies gives, for each date, what each currency's own reading gives
-    for on_date in (D(2026, 12, 27), D(2026, 12, 28), D(2026, 12, 30), D(2026, 12, 31), D(2027, 1, 5)):
+    # then one reading of several currencies gives, for each date, each currency's last rate on or before it
+    expected = {
+        D(2026, 12, 27): (None, None),
+        D(2026, 12, 28): (None, Decimal("0.685")),
+        D(2026, 12, 30): (Decimal("7.462"), Decimal("0.685")),
+        D(2027, 1, 5): (Decimal("7.462"), Decimal("0.69")),
+    }
+    for on_date, (eur, sek) in expected.items():
         rates = dkk_rates(["EUR", "sek", "NOK", "DKK", "eur"], on_date)
-        assert rates == {code: dkk_rate(code, on_date) for code in ("EUR", "SEK", "NOK", "DKK")}
+        assert rates == {"EUR": eur, "SEK": sek, "NOK": None, "DKK": Decimal(1)}, on_date
+        assert dkk_rate("sek", on_date) == sek
     assert dkk_rates(["EUR", "sek", "NOK"], D(2026, 12, 31)) == {
         "EUR": Decimal("7.462"),
         "SEK": Decimal("0.685"),
