@@ -8,6 +8,10 @@ cache is shared (Redis, or the database's cache table: config/settings.py CACHES
 makes the totals every other process cached unreachable at once (tests/loanregister/test_register_cache.py).
 """
 
+import contextlib
+import threading
+from collections.abc import Iterator
+
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -19,14 +23,45 @@ CREATE_SQL = f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE}"
 TIMEOUT = 300  # seconds; bounds staleness from writes that bypass the sync (e.g. a cascade delete of a loan)
 
 
+# Inside `one_reading()`, the version as first read there (a register page's totals and its export note each key a
+# cache entry by it: one read instead of two per page, issue 9 target 4). Keeping the first reading is safe: a
+# result computed later in the block is filed under a version no newer than the data it read. A bump in this
+# thread forgets it, so a block that writes and then reads sees its own write.
+class _Held(threading.local):
+    active: bool = False
+    version: int | None = None
+
+
+_held = _Held()
+
+
+@contextlib.contextmanager
+def one_reading() -> Iterator[None]:
+    """Read the version at most once in the block (in this thread); blocks nest."""
+    outer = _held.active
+    _held.active = True
+    try:
+        yield
+    finally:
+        if not outer:
+            _held.active, _held.version = False, None
+
+
 def current_version() -> int:
+    held = _held.active
+    if held and _held.version is not None:
+        return _held.version
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value, is_called FROM {SEQUENCE}")
         last_value, is_called = cursor.fetchone()
-    return int(last_value) if is_called else 0
+    version = int(last_value) if is_called else 0
+    if held:
+        _held.version = version
+    return version
 
 
 def _bump() -> None:
+    _held.version = None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT nextval('{SEQUENCE}')")
 

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .. import exports, register
+from .. import exports, register, register_cache
 from ..filter_fields import filter_fields_html
 from ..forms import echo, filter_choices_state, officer_options
 
@@ -86,7 +86,11 @@ def register_list(request: HttpRequest) -> HttpResponse:
         queryset=events, after=request.GET.get("after"), before=request.GET.get("before")
     )
     window = register.filter_window(filterset)
-    totals = register.register_totals(queryset=events, window=window, filterset=filterset)
+    can_export = exports.can_export(request.user)
+    with register_cache.one_reading():  # the totals and the export note keyed by one reading of the version
+        totals = register.register_totals(queryset=events, window=window, filterset=filterset)
+        # what the export leaves out, said next to its buttons (one query; only for those who may export)
+        do_not_contact = register.do_not_contact_in(events=events) if can_export else None
     ladder = register.register_ladder(totals=totals, window=window, mode=register.ladder_mode(request.GET))
     query = _filter_query(filterset)
     without_window = _filter_query(filterset, drop=frozenset({"date_from", "date_to"}))
@@ -94,7 +98,6 @@ def register_list(request: HttpRequest) -> HttpResponse:
         rung.url = _with(
             without_window, date_from=rung.date_from.isoformat(), date_to=rung.date_to.isoformat()
         )
-    can_export = exports.can_export(request.user)
     filters_only = _filter_query(filterset, drop=frozenset({"ladder"}))
     context = {
         "filter": filterset,
@@ -118,8 +121,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
             "xlsx": _with(filters_only, format="xlsx"),
         },
         "include_do_not_contact": _include_do_not_contact(request),
-        # what the export leaves out, said next to its buttons (one query; only for those who may export)
-        "do_not_contact": register.do_not_contact_in(events=events) if can_export else None,
+        "do_not_contact": do_not_contact,
     }
     return render(request, "loanregister/register.html", context)
 

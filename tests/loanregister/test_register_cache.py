@@ -37,7 +37,7 @@ def _caches(backend: str, url: str | None, prefix: str) -> dict:
         }
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "common.cache.UpsertDatabaseCache",
             "LOCATION": "register_cache",
             "KEY_PREFIX": prefix,
         }
@@ -101,7 +101,7 @@ def test_settings_choose_redis_with_a_broker_and_the_database_cache_without(tmp_
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
-    assert backend(VAR_DIR=str(tmp_path)) == "django.core.cache.backends.db.DatabaseCache"
+    assert backend(VAR_DIR=str(tmp_path)) == "common.cache.UpsertDatabaseCache"
     assert backend(VAR_DIR=str(tmp_path), CELERY_BROKER_URL="redis://127.0.0.1:6379/0").endswith("RedisCache")
     assert backend(VAR_DIR=str(tmp_path), CACHE_URL="redis://127.0.0.1:6379/3").endswith("RedisCache")
 
@@ -126,3 +126,39 @@ def test_register_totals_are_shared_and_invalidated_across_processes(shared_cach
     make.loan("C-3", maturity_date=today + datetime.timedelta(days=90))
     assert _other_process(env, "totals") == {"events": 2, "computed": True}
     assert _totals_here() == (2, False)
+
+
+def _version_reads(captured) -> int:
+    return sum("FROM loanregister_register_version" in q["sql"] for q in captured.captured_queries)
+
+
+def test_one_reading_reads_the_version_once_and_a_bump_forgets_it():
+    from loanregister import register_cache
+
+    with CaptureQueriesContext(connection) as captured:
+        with register_cache.one_reading():
+            first = register_cache.current_version()
+            assert register_cache.current_version() == first
+            with register_cache.one_reading():  # blocks nest
+                assert register_cache.current_version() == first
+            assert _version_reads(captured) == 1
+            register_cache.bump_version()  # a write in the block: the next reading sees it
+            assert register_cache.current_version() > first
+            assert _version_reads(captured) == 2
+    # outside a block every call reads
+    with CaptureQueriesContext(connection) as captured:
+        register_cache.current_version()
+        register_cache.current_version()
+    assert _version_reads(captured) == 2
+
+
+def test_a_register_page_reads_the_version_once(client, make_user):
+    from loanregister.roles import RETENTION_TEAM
+
+    make.loan("V-1", maturity_date=datetime.date.today() + datetime.timedelta(days=30))
+    client.force_login(make_user("retention-v", RETENTION_TEAM))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/register/")
+    assert response.status_code == 200
+    assert b'id="export-leaves-out"' in response.content  # the export note was drawn (retention may export)
+    assert _version_reads(captured) == 1  # the totals' and the export note's cache keys share it
