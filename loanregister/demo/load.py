@@ -27,6 +27,7 @@ from common.models import ExchangeRate
 from .. import register_sums
 from ..choices import LoanStatus
 from ..models import (
+    BORROWER_NAME_SEARCH_TABLE,
     Borrower,
     Loan,
     Office,
@@ -398,7 +399,8 @@ def _bulk_load_mode(result: SeedResult) -> Iterator[None]:
     queued until commit. Unique indexes and primary keys stay (the upserts need them). Everything happens
     inside the seed's transaction: on failure nothing changed, and the tables are locked until the commit.
     """
-    tables = [model._meta.db_table for model in BULK_LOADED_MODELS]
+    # and the borrowers' name-search table, which their triggers fill as the borrowers are copied (migration 0027)
+    tables = [model._meta.db_table for model in BULK_LOADED_MODELS] + [BORROWER_NAME_SEARCH_TABLE]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -568,7 +570,7 @@ def seed_demo_book(
         tables = [
             m._meta.db_table
             for m in (Borrower, Property, Loan, ServicerAssignment, RegisterEvent, RegisterDaySum)
-        ]
+        ] + [BORROWER_NAME_SEARCH_TABLE]
         if connection.in_atomic_block:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
         else:

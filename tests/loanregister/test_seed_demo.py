@@ -288,7 +288,7 @@ def _schema_of_book_tables() -> tuple[list, list]:
 
     tables = [
         "loanregister_" + name
-        for name in ("borrower", "property", "loan", "servicerassignment", "registerevent")
+        for name in ("borrower", "property", "loan", "servicerassignment", "registerevent", "borrower_name")
     ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -318,6 +318,10 @@ def test_seed_demo_bulk_load_mode_writes_the_same_book_and_restores_indexes_and_
     assert result.rebuilt > 10
     assert _digest() == plain
     assert _schema_of_book_tables() == schema
+    # and the name search's table, filled by the borrowers' triggers during the COPY, holds every borrower
+    from tests.loanregister.test_borrower_name_search import expected_names, stored_names
+
+    assert stored_names() == expected_names() != set()
     assert (
         RegisterEvent.objects.filter(kind="maturity").count() == Loan.objects.filter(status="active").count()
     )
