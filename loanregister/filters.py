@@ -237,7 +237,7 @@ def borrowers_named(term: str) -> RawSQL:
     """The ids of the borrowers whose name contains `term` in any case, as `Borrower.objects.filter(
     name__icontains=term).values("id")` finds them, read from the narrow table of upper-cased names (migration 0027)
     and its trigram index: a common surname's candidates are rechecked in a table a third as wide as the
-    borrowers' (at a million loans "jensen" took 106 ms, now 22; a first view of the search 142 ms, now 84)."""
+    borrowers' (at a million loans "jensen" took 106 ms, now 22; a first view of the search 143 ms, now 77-89)."""
     pattern = f"%{connection.ops.prep_for_like_query(term)}%"
     return RawSQL(
         f"SELECT n.borrower_id FROM {BORROWER_NAME_SEARCH_TABLE} n WHERE n.name LIKE UPPER(%s)", [pattern]
