@@ -88,8 +88,8 @@ class UpsertDatabaseCache(DatabaseCache):
     export note), so ten of its two dozen statements were the cache's (issue 9, target 4). Here a `set` is one
     `INSERT … ON CONFLICT (cache_key) DO UPDATE`, and the table is counted (and culled as Django culls it) on one
     set in `CULL_CHECK_EVERY` per process, so it may pass MAX_ENTRIES by at most that many rows between checks.
-    `add` and `touch` stay Django's. A failed write answers False, as Django's does, and leaves a caller's
-    transaction usable (a savepoint when inside one).
+    `add` and `touch` stay Django's. A failed write raises nothing, as with Django's (`_base_set` answers False),
+    and leaves a caller's transaction usable (a savepoint when inside one).
     """
 
     CULL_CHECK_EVERY = 50
