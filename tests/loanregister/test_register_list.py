@@ -211,6 +211,32 @@ def test_reg1_two_filters_at_once_each_use_their_own_request_and_filters(book, r
     assert (anna_loans, bo_loans) == ({"A-100"}, {"A-200"})
 
 
+def test_reg1_two_filter_forms_share_their_choices_but_not_what_a_form_may_change(book):
+    from loanregister.models import Office
+
+    first = register_filterset(data=WIDE).form
+    second = register_filterset(data=WIDE).form
+    kind_1, kind_2 = first.fields["kind"], second.fields["kind"]
+    # each form has its own fields, widgets, widget attributes, messages and validators
+    assert kind_1 is not kind_2 and kind_1.widget is not kind_2.widget
+    assert kind_1.widget.attrs is not kind_2.widget.attrs
+    assert kind_1.error_messages is not kind_2.error_messages
+    # the choices, which nothing changes per request, are shared rather than deep-copied for every form
+    assert kind_1.choices is kind_2.choices
+    # and what one form changes stays on that form
+    kind_1.widget.attrs["data-changed"] = "yes"
+    kind_1.choices = [("maturity", "Maturity")]
+    first.fields["office"].queryset = Office.objects.none()
+    first.fields["q"].error_messages["max_length"] = "changed"
+    assert "data-changed" not in kind_2.widget.attrs
+    assert len(kind_2.choices) > 1 and len(kind_2.widget.choices) > 1
+    assert [o.code for o in second.fields["office"].queryset] == ["AAR", "ODE"]
+    assert second.fields["q"].error_messages.get("max_length") != "changed"
+    assert register_filterset(data=WIDE).form.fields["kind"].choices == kind_2.choices
+    # and both still validate their own data
+    assert first.is_valid() and second.is_valid()
+
+
 def test_reg1_filter_by_servicer(book):
     assert _loans({"servicer": book["other"].pk}) == {"A-200"}
 
