@@ -69,3 +69,19 @@ def user(username: str, *roles: str, **fields):
     created.groups.add(*Group.objects.filter(name__in=roles))
     assert created.groups.count() == len(roles), roles
     return created
+
+
+def stored_borrower_names() -> set[tuple[int, str]]:
+    """(borrower id, name) as the name search's table holds them (migration 0027)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT borrower_id, name FROM loanregister_borrower_name")
+        return set(cursor.fetchall())
+
+
+def expected_borrower_names() -> set[tuple[int, str]]:
+    """(borrower id, UPPER(name)) of every borrower: what the name search's table should hold."""
+    from django.db.models.functions import Upper
+
+    return set(Borrower.objects.annotate(upper=Upper("name")).values_list("id", "upper"))

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models.functions import Upper
 
 from loanregister import register
 from loanregister.filters import borrowers_named
@@ -17,16 +16,6 @@ from . import register_support as make
 pytestmark = pytest.mark.django_db
 
 
-def stored_names() -> set[tuple[int, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT borrower_id, name FROM loanregister_borrower_name")
-        return set(cursor.fetchall())
-
-
-def expected_names() -> set[tuple[int, str]]:
-    return set(Borrower.objects.annotate(upper=Upper("name")).values_list("id", "upper"))
-
-
 def test_the_name_table_follows_every_write_to_the_borrowers():
     # inserts: one by one and in bulk
     first = make.borrower("Anders Jensen")
@@ -34,24 +23,24 @@ def test_the_name_table_follows_every_write_to_the_borrowers():
     Borrower.objects.bulk_create(
         [Borrower(name=f"Bulk {n} Hansen", email=f"bulk{n}@example.dk") for n in range(5)]
     )
-    assert stored_names() == expected_names()
-    assert (first.id, "ANDERS JENSEN") in stored_names()
+    assert make.stored_borrower_names() == make.expected_borrower_names()
+    assert (first.id, "ANDERS JENSEN") in make.stored_borrower_names()
     # updates: a save, a queryset update of names, and an update that leaves the name alone
     first.name = "Anders Kjær"
     first.save()
     Borrower.objects.filter(name__startswith="Bulk").update(name="Bulk Nielsen")
     Borrower.objects.update(do_not_contact=True)
-    assert stored_names() == expected_names()
-    assert (first.id, "ANDERS KJÆR") in stored_names()
+    assert make.stored_borrower_names() == make.expected_borrower_names()
+    assert (first.id, "ANDERS KJÆR") in make.stored_borrower_names()
     # deletes
     Borrower.objects.filter(name="Bulk Nielsen").delete()
-    assert stored_names() == expected_names()
-    assert len(stored_names()) == 2
+    assert make.stored_borrower_names() == make.expected_borrower_names()
+    assert len(make.stored_borrower_names()) == 2
     # a TRUNCATE (a test database's flush) empties it too
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's deferred foreign-key checks, run now
         cursor.execute("TRUNCATE loanregister_borrower CASCADE")
-    assert stored_names() == set()
+    assert make.stored_borrower_names() == set()
 
 
 @pytest.mark.parametrize(

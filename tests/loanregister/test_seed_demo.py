@@ -319,9 +319,9 @@ def test_seed_demo_bulk_load_mode_writes_the_same_book_and_restores_indexes_and_
     assert _digest() == plain
     assert _schema_of_book_tables() == schema
     # and the name search's table, filled by the borrowers' triggers during the COPY, holds every borrower
-    from tests.loanregister.test_borrower_name_search import expected_names, stored_names
+    from .register_support import expected_borrower_names, stored_borrower_names
 
-    assert stored_names() == expected_names() != set()
+    assert stored_borrower_names() == expected_borrower_names() != set()
     assert (
         RegisterEvent.objects.filter(kind="maturity").count() == Loan.objects.filter(status="active").count()
     )
